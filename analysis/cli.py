@@ -1,0 +1,57 @@
+"""Command line: `python -m analysis.cli data` (= make data) and friends."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis import settings
+from analysis.errors import FarFromHomeError
+
+
+def _data(args: argparse.Namespace) -> int:
+    from analysis import pipeline
+
+    pipeline.run(output_dir=Path(args.output_dir), only=args.only or None)
+    return 0
+
+
+def _sources(args: argparse.Namespace) -> int:
+    from analysis.manifest import load_sources
+
+    for source in load_sources().values():
+        print(f"{source.source_id}\t{source.publisher}\t{source.release}\t{source.file_name}")
+    return 0
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    from analysis.datasets import load_datasets
+
+    for dataset in load_datasets():
+        print(f"{dataset.name}\t{dataset.title}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="farfromhome", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="fetch, tidy, validate and publish every dataset")
+    data.add_argument("--output-dir", default=str(settings.DATA_DIR), help="where to publish (default: data/)")
+    data.add_argument("--only", nargs="*", help="build only these datasets (and what they need)")
+    data.set_defaults(handler=_data)
+
+    commands.add_parser("sources", help="list the source manifest").set_defaults(handler=_sources)
+    commands.add_parser("datasets", help="list the published datasets").set_defaults(handler=_datasets)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except FarFromHomeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `make test`: every quality gate, in order of cost. Any failure stops the run with a non-zero exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+
+echo "== lint (ruff, actionlint, zizmor)"
+bash scripts/lint.sh
+
+echo "== unit and integration tests (including the pipeline run against the mirror)"
+$PY -m pytest -m "not browser" -p no:cacheprovider
+
+echo "== strict book build"
+$PY -m analysis.site build
+
+echo "== real-browser tests over the built site (Chromium, Playwright, axe-core)"
+$PY -m pytest -m browser -p no:cacheprovider
