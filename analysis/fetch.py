@@ -1,0 +1,702 @@
+"""The fetch layer (snapshot stage): every upstream file into the raw cache, with its provenance.
+
+Cache layout: `<cache>/<source_id>/<file_name>` and `<cache>/<source_id>/provenance.json` (the record of
+how and when those exact bytes were retrieved). Modes, from `Settings` (settings.py):
+
+- mirror (`mirror_dir` set; wins over `base_url`): copy `mirror_dir / source.mirror_path`.
+- mirror over HTTP (`base_url` set): GET `base_url + mirror_path` (tests serve the mirror this way).
+- production (neither): GET `source.direct_url`, else the URL found by `discovery.locate`.
+
+Every file goes through the same path: stream into a temporary file in the cache directory, run the
+checks, hash, then `os.replace` it over the cached file. A failed fetch therefore never leaves a partial
+file and never replaces the last good copy (nor its provenance.json). Each failure is a
+`FetchError(source_id, file, check, detail)`; the check names are:
+
+    file exists in mirror, file name, HTTP status, HTTP timeout, HTTP connection, truncated body,
+    content decoding, non-empty body, size limit, not an HTML page, CSV sanity, size matches manifest,
+    sha256 matches manifest, offline cache
+
+Integrity: in both mirror modes the bytes and sha256 must equal `expected_bytes`/`expected_sha256` from
+data/sources.csv when set (the mirror must be the files the manifest describes). In production a
+different sha256 is not an error: it is a new upstream version, recorded in provenance (and reported on
+stderr) for the release-watch and for review.
+
+HTTP: connect/read timeouts; up to `max_retries` retries with exponential backoff on connection errors,
+timeouts, truncated bodies, 429 and 5xx (a `Retry-After` in seconds or as a date is honoured, capped at
+`max_retry_after_seconds`); other statuses fail at once. When a verified cached copy exists for the same
+URL, the request carries If-None-Match / If-Modified-Since; a 304 reuses the cached file (status
+"not-modified"; its `retrieved_at` stays the time those bytes were retrieved).
+
+`FFH_OFFLINE` (Settings.offline): HTTP modes make no request and use the verified cached copy (status
+"cached"), or fail with the check "offline cache". Mirror mode is local and unaffected.
+
+data/provenance.csv (`write_provenance_summary`), the committed summary, one row per source_id:
+`source_id,file_name,url,bytes,sha256,etag,last_modified,retrieved_at,mode`.
+- `url` is where the file is published: the URL fetched in production; when the bytes came from the
+  mirror (mode `mirror` or `mirror-http`) it is the source's `page_url`, the publisher's page the mirror
+  copy stands for. A local path or a test server's address would say nothing true to a reader.
+- `etag`/`last_modified` are the publisher's validators, so they are blank unless mode is `production`.
+- `retrieved_at` is kept from the previous summary while the sha256 is unchanged, so re-running on
+  unchanged sources writes a byte-identical file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import quote
+
+import requests
+import urllib3
+
+from analysis import discovery, settings
+from analysis.errors import FetchError
+from analysis.manifest import Source
+from analysis.settings import Settings
+
+MAX_BYTES = 200 * 1024 * 1024
+PROGRESS_MIN_BYTES = 1024 * 1024
+CHUNK_BYTES = 256 * 1024
+PROVENANCE_JSON = "provenance.json"
+SUMMARY_COLUMNS = [
+    "source_id",
+    "file_name",
+    "url",
+    "bytes",
+    "sha256",
+    "etag",
+    "last_modified",
+    "retrieved_at",
+    "mode",
+]
+USER_AGENT = "far-from-home-fetch/0.1 (python-requests)"
+
+
+@dataclass
+class Provenance:
+    """How and when the cached bytes of one source were retrieved."""
+
+    source_id: str
+    url: str  # what was actually read: the HTTP URL, or the mirror file as a file:// URI
+    retrieved_at: str  # ISO 8601 UTC, when these bytes were retrieved
+    bytes: int
+    sha256: str
+    etag: str
+    last_modified: str
+    mode: str  # "mirror" (local copy) | "http"
+    status: str  # "downloaded" | "not-modified" | "copied" | "cached" (offline)
+    file_name: str = ""
+    public_url: str = ""  # the URL stated in data/provenance.csv (see module docstring)
+    origin: str = ""  # "production" | "mirror" | "mirror-http"
+    manifest_sha256_matches: bool | None = None  # None when the manifest has no sha256
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Provenance:
+        data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+@dataclass
+class FetchedFile:
+    source_id: str
+    path: Path
+    provenance: Provenance
+
+
+class _Retryable(Exception):
+    """A transient failure: retried, then reported as FetchError(check, detail)."""
+
+    def __init__(self, check: str, detail: str, wait: float | None = None):
+        super().__init__(detail)
+        self.check = check
+        self.detail = detail
+        self.wait = wait
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _default_session() -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+class _Progress:
+    """A line per 10% on stderr for bodies over ~1 MB (a line per 5 MB when the size is unknown)."""
+
+    def __init__(self, label: str, total: int | None, enabled: bool, stream: TextIO | None):
+        self.label = label
+        self.total = total
+        self.enabled = enabled
+        self.stream = stream
+        self.next_mark = 1
+
+    def update(self, done: int) -> None:
+        if not self.enabled or done <= PROGRESS_MIN_BYTES and (self.total or 0) <= PROGRESS_MIN_BYTES:
+            return
+        stream = self.stream or sys.stderr
+        if self.total and self.total > PROGRESS_MIN_BYTES:
+            while self.next_mark <= 10 and done * 10 >= self.next_mark * self.total:
+                print(f"  {self.label}: {self.next_mark * 10}% of {self.total:,} bytes", file=stream)
+                self.next_mark += 1
+        elif not self.total:
+            step = 5 * PROGRESS_MIN_BYTES
+            while done >= self.next_mark * step:
+                print(f"  {self.label}: {self.next_mark * step:,} bytes", file=stream)
+                self.next_mark += 1
+
+
+class Fetcher:
+    """Fetches sources into the raw cache (see the module docstring for modes, checks and retries)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session: requests.Session | None = None,
+        connect_timeout: float = 5,
+        read_timeout: float = 60,
+        max_retries: int = 4,
+        backoff_seconds: float = 0.5,
+        progress: bool = True,
+        *,
+        max_bytes: int = MAX_BYTES,
+        max_retry_after_seconds: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        progress_stream: TextIO | None = None,
+    ):
+        self.settings = settings
+        self.session = session if session is not None else _default_session()
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_retries = max_retries
+        self.backoff_seconds = backoff_seconds
+        self.progress = progress
+        self.max_bytes = max_bytes
+        self.max_retry_after_seconds = max_retry_after_seconds
+        self.progress_stream = progress_stream
+        self._sleep = sleep
+        self._file_bytes_transferred = 0
+        self.discovery_cache = discovery.DiscoveryCache()
+
+    # --- public API ---------------------------------------------------------------------------
+
+    def bytes_downloaded(self) -> int:
+        """Bytes received over HTTP by this fetcher so far (file bodies as sent on the wire, failed
+        attempts included, plus discovery JSON). 0 in mirror mode and for 304 / offline re-use."""
+        return self._file_bytes_transferred + self.discovery_cache.bytes_transferred
+
+    @property
+    def origin(self) -> str:
+        if self.settings.mirror_dir is not None:
+            return "mirror"
+        if self.settings.base_url:
+            return "mirror-http"
+        return "production"
+
+    def fetch(self, source: Source) -> FetchedFile:
+        self._check_file_name(source)
+        if self.settings.mirror_dir is not None:
+            return self._copy_from_mirror(source)
+        if self.settings.offline:
+            return self._from_cache_offline(source)
+        if self.settings.base_url:
+            url = self.settings.base_url + quote(source.mirror_path.lstrip("/"))
+        else:
+            url = discovery.locate(source, self.session, self.discovery_cache)
+        return self._download(source, url)
+
+    def fetch_all(self, sources: Iterable[Source] | Mapping[str, Source]) -> dict[str, FetchedFile]:
+        """Fetch every source in order; the first failure raises (nothing later is attempted)."""
+        items = sources.values() if isinstance(sources, Mapping) else sources
+        fetched: dict[str, FetchedFile] = {}
+        for source in items:
+            if source.source_id in fetched:
+                raise ValueError(f"source {source.source_id!r} listed twice")
+            fetched[source.source_id] = self.fetch(source)
+        return fetched
+
+    # --- cache --------------------------------------------------------------------------------
+
+    def cache_path(self, source: Source) -> Path:
+        return self.settings.cache_dir / source.source_id / source.file_name
+
+    def _provenance_path(self, source: Source) -> Path:
+        return self.settings.cache_dir / source.source_id / PROVENANCE_JSON
+
+    @staticmethod
+    def _check_file_name(source: Source) -> None:
+        name = source.file_name
+        if not name or name in {".", "..", PROVENANCE_JSON} or "/" in name or "\\" in name:
+            raise FetchError(source.source_id, name, "file name", f"{name!r} cannot name a file in the cache")
+
+    def cached(self, source: Source) -> Provenance | None:
+        """The cached copy's provenance if the file is there and still has the recorded sha256."""
+        path, record_path = self.cache_path(source), self._provenance_path(source)
+        if not path.is_file() or not record_path.is_file():
+            return None
+        try:
+            record = Provenance.from_json(record_path.read_text(encoding="utf-8"))
+        except (ValueError, TypeError):
+            return None
+        if record.bytes != path.stat().st_size or record.sha256 != _sha256_of(path):
+            return None
+        return record
+
+    def _write_provenance(self, source: Source, record: Provenance) -> None:
+        _atomic_write_text(self._provenance_path(source), record.to_json())
+
+    def _public_url(self, source: Source, url: str) -> str:
+        return url if self.origin == "production" else source.page_url
+
+    # --- mirror -------------------------------------------------------------------------------
+
+    def _copy_from_mirror(self, source: Source) -> FetchedFile:
+        mirror_dir = self.settings.mirror_dir
+        assert mirror_dir is not None
+        mirror_file = mirror_dir / source.mirror_path
+        if not source.mirror_path or not mirror_file.is_file():
+            raise FetchError(
+                source.source_id, source.file_name, "file exists in mirror", f"{mirror_file} does not exist"
+            )
+        size = mirror_file.stat().st_size
+        if size > self.max_bytes:
+            raise FetchError(
+                source.source_id,
+                source.file_name,
+                "size limit",
+                f"{mirror_file} is {size:,} bytes, over the {self.max_bytes:,} byte limit",
+            )
+        progress = _Progress(source.source_id, size, self.progress, self.progress_stream)
+        with mirror_file.open("rb") as reader, self._staging(source) as staging:
+            digest = hashlib.sha256()
+            copied = 0
+            for chunk in iter(lambda: reader.read(CHUNK_BYTES), b""):
+                staging.handle.write(chunk)
+                digest.update(chunk)
+                copied += len(chunk)
+                progress.update(copied)
+            staging.handle.close()
+            sha = digest.hexdigest()
+            _check_content(source, staging.path, copied, str(mirror_file))
+            self._check_manifest(source, copied, sha, str(mirror_file))
+            record = Provenance(
+                source_id=source.source_id,
+                url=mirror_file.resolve().as_uri(),
+                retrieved_at=_now(),
+                bytes=copied,
+                sha256=sha,
+                etag="",
+                last_modified="",
+                mode="mirror",
+                status="copied",
+                file_name=source.file_name,
+                public_url=self._public_url(source, ""),
+                origin=self.origin,
+                manifest_sha256_matches=(sha == source.expected_sha256) if source.expected_sha256 else None,
+            )
+            staging.commit(self.cache_path(source))
+        self._write_provenance(source, record)
+        return FetchedFile(source.source_id, self.cache_path(source), record)
+
+    def _check_manifest(self, source: Source, size: int, sha: str, where: str) -> None:
+        """Mirror integrity: the copy must be the file the manifest describes."""
+        if source.expected_bytes is not None and size != source.expected_bytes:
+            raise FetchError(
+                source.source_id,
+                source.file_name,
+                "size matches manifest",
+                f"{where}: {size:,} bytes, data/sources.csv expects {source.expected_bytes:,}",
+            )
+        if source.expected_sha256 and sha != source.expected_sha256:
+            raise FetchError(
+                source.source_id,
+                source.file_name,
+                "sha256 matches manifest",
+                f"{where}: sha256 {sha}, data/sources.csv expects {source.expected_sha256}",
+            )
+
+    # --- offline ------------------------------------------------------------------------------
+
+    def _from_cache_offline(self, source: Source) -> FetchedFile:
+        record = self.cached(source)
+        if record is None:
+            raise FetchError(
+                source.source_id,
+                source.file_name,
+                "offline cache",
+                f"FFH_OFFLINE is set and there is no verified cached copy at {self.cache_path(source)}",
+            )
+        return FetchedFile(source.source_id, self.cache_path(source), replace(record, status="cached"))
+
+    # --- HTTP ---------------------------------------------------------------------------------
+
+    def _download(self, source: Source, url: str) -> FetchedFile:
+        cached = self.cached(source)
+        headers: dict[str, str] = {}
+        if cached is not None and cached.url == url:
+            if cached.etag:
+                headers["If-None-Match"] = cached.etag
+            if cached.last_modified:
+                headers["If-Modified-Since"] = cached.last_modified
+        else:
+            cached = None
+        failure: _Retryable | None = None
+        attempts = self.max_retries + 1
+        for attempt in range(attempts):
+            try:
+                return self._attempt(source, url, headers, cached)
+            except _Retryable as exc:
+                failure = exc
+                if attempt + 1 < attempts:
+                    self._sleep(exc.wait if exc.wait is not None else self.backoff_seconds * 2**attempt)
+        assert failure is not None
+        raise FetchError(
+            source.source_id,
+            source.file_name,
+            failure.check,
+            f"{failure.detail} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})",
+        )
+
+    def _attempt(
+        self, source: Source, url: str, headers: dict[str, str], cached: Provenance | None
+    ) -> FetchedFile:
+        try:
+            response = self.session.get(
+                url, headers=headers, stream=True, timeout=(self.connect_timeout, self.read_timeout)
+            )
+        except requests.Timeout as exc:
+            raise _Retryable("HTTP timeout", f"{url}: no response within the timeout ({exc})") from None
+        except requests.ConnectionError as exc:
+            raise _Retryable("HTTP connection", f"{url}: {exc}") from None
+        with response:
+            status = response.status_code
+            if status == 304 and cached is not None:
+                return self._not_modified(source, url, cached, response)
+            if status == 429 or 500 <= status < 600:
+                raise _Retryable(
+                    "HTTP status",
+                    f"HTTP {status} {response.reason or ''} from {url}".replace("  ", " "),
+                    wait=self._retry_after(response),
+                )
+            if status != 200:
+                raise FetchError(
+                    source.source_id,
+                    source.file_name,
+                    "HTTP status",
+                    f"HTTP {status} {response.reason or ''} for {url}".replace("  ", " "),
+                )
+            return self._receive(source, url, response)
+
+    def _retry_after(self, response: requests.Response) -> float | None:
+        value = response.headers.get("Retry-After", "").strip()
+        if not value:
+            return None
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+            except (TypeError, ValueError):
+                return None
+        return min(max(seconds, 0.0), self.max_retry_after_seconds)
+
+    def _not_modified(
+        self, source: Source, url: str, cached: Provenance, response: requests.Response
+    ) -> FetchedFile:
+        if self.origin == "mirror-http":
+            # the manifest may have changed since the copy was cached: the reused bytes must still match
+            self._check_manifest(source, cached.bytes, cached.sha256, str(self.cache_path(source)))
+        record = replace(
+            cached,
+            status="not-modified",
+            mode="http",
+            etag=response.headers.get("ETag") or cached.etag,
+            last_modified=response.headers.get("Last-Modified") or cached.last_modified,
+            public_url=self._public_url(source, url),
+            origin=self.origin,
+        )
+        self._write_provenance(source, record)
+        return FetchedFile(source.source_id, self.cache_path(source), record)
+
+    def _receive(self, source: Source, url: str, response: requests.Response) -> FetchedFile:
+        content_length = _int_header(response, "Content-Length")
+        content_type = response.headers.get("Content-Type", "")
+        if content_length is not None and content_length > self.max_bytes:
+            raise FetchError(
+                source.source_id,
+                source.file_name,
+                "size limit",
+                f"{url} announces {content_length:,} bytes, over the {self.max_bytes:,} byte limit",
+            )
+        if content_type.split(";")[0].strip().lower() in {"text/html", "application/xhtml+xml"}:
+            raise FetchError(
+                source.source_id,
+                source.file_name,
+                "not an HTML page",
+                f"{url} answered with Content-Type {content_type!r}: a web page, not the file",
+            )
+        encoded = response.headers.get("Content-Encoding", "identity").lower() not in {"", "identity"}
+        progress = _Progress(
+            source.source_id, None if encoded else content_length, self.progress, self.progress_stream
+        )
+        with self._staging(source) as staging:
+            digest = hashlib.sha256()
+            received = 0
+            try:
+                for chunk in response.iter_content(CHUNK_BYTES):
+                    received += len(chunk)
+                    if received > self.max_bytes:
+                        raise FetchError(
+                            source.source_id,
+                            source.file_name,
+                            "size limit",
+                            f"{url}: body exceeds the {self.max_bytes:,} byte limit",
+                        )
+                    staging.handle.write(chunk)
+                    digest.update(chunk)
+                    progress.update(received)
+            except requests.exceptions.ChunkedEncodingError as exc:
+                raise _Retryable(
+                    "truncated body", f"{url}: body ended early after {received:,} bytes ({exc})"
+                ) from None
+            except requests.exceptions.ContentDecodingError as exc:
+                raise FetchError(
+                    source.source_id, source.file_name, "content decoding", f"{url}: {exc}"
+                ) from None
+            except requests.ConnectionError as exc:
+                if exc.args and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError):
+                    raise _Retryable(
+                        "HTTP timeout", f"{url}: body stalled after {received:,} bytes"
+                    ) from None
+                raise _Retryable(
+                    "HTTP connection", f"{url}: connection lost after {received:,} bytes ({exc})"
+                ) from None
+            except requests.Timeout:
+                raise _Retryable("HTTP timeout", f"{url}: body stalled after {received:,} bytes") from None
+            finally:
+                self._file_bytes_transferred += _wire_bytes(response, received)
+            staging.handle.close()
+            wire = _wire_bytes(response, received)
+            if content_length is not None and wire != content_length:
+                raise _Retryable(
+                    "truncated body",
+                    f"{url}: Content-Length is {content_length:,} but {wire:,} bytes arrived",
+                )
+            sha = digest.hexdigest()
+            _check_content(source, staging.path, received, url)
+            if self.origin == "mirror-http":
+                self._check_manifest(source, received, sha, url)
+            matches = (sha == source.expected_sha256) if source.expected_sha256 else None
+            if matches is False:
+                print(
+                    f"  {source.source_id}: new upstream version (sha256 {sha[:12]}…, manifest "
+                    f"{source.expected_sha256[:12]}…)",
+                    file=self.progress_stream or sys.stderr,
+                )
+            record = Provenance(
+                source_id=source.source_id,
+                url=url,
+                retrieved_at=_now(),
+                bytes=received,
+                sha256=sha,
+                etag=response.headers.get("ETag", ""),
+                last_modified=response.headers.get("Last-Modified", ""),
+                mode="http",
+                status="downloaded",
+                file_name=source.file_name,
+                public_url=self._public_url(source, url),
+                origin=self.origin,
+                manifest_sha256_matches=matches,
+            )
+            staging.commit(self.cache_path(source))
+        self._write_provenance(source, record)
+        return FetchedFile(source.source_id, self.cache_path(source), record)
+
+    def _staging(self, source: Source) -> _Staging:
+        directory = self.settings.cache_dir / source.source_id
+        directory.mkdir(parents=True, exist_ok=True)
+        return _Staging(directory, source.file_name)
+
+
+class _Staging:
+    """A temporary file beside the cached one: committed with os.replace, removed on any failure."""
+
+    def __init__(self, directory: Path, file_name: str):
+        descriptor, name = tempfile.mkstemp(dir=directory, prefix=f".{file_name}.", suffix=".part")
+        self.path = Path(name)
+        self.handle = os.fdopen(descriptor, "wb")
+        self.committed = False
+
+    def commit(self, target: Path) -> None:
+        self.handle.close()
+        os.replace(self.path, target)
+        self.committed = True
+
+    def __enter__(self) -> _Staging:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.handle.close()
+        if not self.committed:
+            self.path.unlink(missing_ok=True)
+
+
+def _int_header(response: requests.Response, name: str) -> int | None:
+    try:
+        return int(response.headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _wire_bytes(response: requests.Response, decoded: int) -> int:
+    """Bytes read from the socket for the body (differs from `decoded` when gzip-encoded)."""
+    try:
+        wire = int(response.raw.tell())
+    except (AttributeError, TypeError, ValueError, OSError):
+        return decoded
+    # urllib3 does not count chunked transfer-encoded bodies in tell(): fall back to the decoded size
+    return wire if wire or not decoded else decoded
+
+
+# --- content checks -------------------------------------------------------------------------------
+
+
+def _check_content(source: Source, path: Path, size: int, where: str) -> None:
+    if size == 0:
+        raise FetchError(source.source_id, source.file_name, "non-empty body", f"{where}: the file is empty")
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if start.startswith(b"<!doctype") or start.startswith(b"<html"):
+        raise FetchError(
+            source.source_id,
+            source.file_name,
+            "not an HTML page",
+            f"{where}: the body is an HTML page ({head[:60]!r}…), not the file",
+        )
+    if source.file_name.lower().endswith(".csv"):
+        _check_csv(source, path, head, where)
+
+
+def _check_csv(source: Source, path: Path, head: bytes, where: str) -> None:
+    def fail(detail: str) -> FetchError:
+        return FetchError(source.source_id, source.file_name, "CSV sanity", f"{where}: {detail}")
+
+    if head.startswith(b"PK\x03\x04"):
+        raise fail("a ZIP archive (e.g. an XLSX/ODS workbook or a zip of files), not CSV text")
+    # EES files are UTF-8 with a byte order mark; some Ofsted exports are cp1252 (e.g. 2024).
+    encoding = None
+    for candidate in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(candidate)()
+        try:
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+                    if b"\x00" in chunk:
+                        raise fail("contains NUL bytes: binary data, not CSV text")
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        encoding = candidate
+        break
+    if encoding is None:
+        raise fail("decodes neither as UTF-8 nor as cp1252")
+    first_line = head.split(b"\n", 1)[0].decode(encoding, errors="replace")
+    if "," not in first_line:
+        raise fail(f"first line has no comma: {first_line[:80]!r}")
+
+
+# --- provenance summary ---------------------------------------------------------------------------
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def read_provenance_summary(path: Path = settings.PROVENANCE_FILE) -> dict[str, dict[str, str]]:
+    """data/provenance.csv as {source_id: row}; empty when the file does not exist yet."""
+    if not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {row["source_id"]: row for row in csv.DictReader(handle)}
+
+
+def write_provenance_summary(
+    records: list[Provenance],
+    path: Path = settings.PROVENANCE_FILE,
+    known_source_ids: Iterable[str] | None = None,
+) -> Path:
+    """Write data/provenance.csv atomically: one row per source_id, sorted.
+
+    Rows of sources not in `records` are kept (a partial run does not forget the others) unless
+    `known_source_ids` is given, in which case rows for ids outside it are dropped. `retrieved_at` is
+    kept from the previous file while a source's sha256 is unchanged.
+    """
+    seen: set[str] = set()
+    for record in records:
+        if record.source_id in seen:
+            raise ValueError(f"provenance for {record.source_id!r} given twice")
+        seen.add(record.source_id)
+    previous = read_provenance_summary(path)
+    keep = None if known_source_ids is None else set(known_source_ids)
+    rows = {sid: row for sid, row in previous.items() if keep is None or sid in keep}
+    for record in records:
+        origin = record.origin or ("mirror" if record.mode == "mirror" else "production")
+        production = origin == "production"
+        row = {
+            "source_id": record.source_id,
+            "file_name": record.file_name,
+            "url": record.public_url or record.url,
+            "bytes": str(record.bytes),
+            "sha256": record.sha256,
+            "etag": record.etag if production else "",
+            "last_modified": record.last_modified if production else "",
+            "retrieved_at": record.retrieved_at,
+            "mode": origin,
+        }
+        before = previous.get(record.source_id)
+        if before and before.get("sha256") == record.sha256 and before.get("retrieved_at"):
+            row["retrieved_at"] = before["retrieved_at"]
+        rows[record.source_id] = row
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for source_id in sorted(rows):
+        writer.writerow({column: rows[source_id].get(column, "") for column in SUMMARY_COLUMNS})
+    _atomic_write_text(path, buffer.getvalue())
+    return path

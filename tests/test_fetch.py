@@ -1,0 +1,631 @@
+"""The fetch layer on the real mirror files, served over HTTP on 127.0.0.1 or copied from the mirror.
+
+Expected sizes and sha256 come from the mirror's MANIFEST.csv (written when the copies were made), not
+from the code under test. Retries never really sleep: the fetcher's `sleep` is a recorder, so the tests
+assert the waits it asked for (backoff, Retry-After) and stay fast.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from werkzeug import Request, Response
+
+from analysis.errors import FetchError
+from analysis.fetch import FetchedFile, Fetcher, Provenance, read_provenance_summary, write_provenance_summary
+from analysis.manifest import Source, load_sources
+from analysis.settings import Settings
+
+SMALL = "dfe-cla-sfr-2015-sfr34-missing2015"  # 8,634 bytes
+LARGE = "dfe-cla-ees-2022-la-children-who-were-missing-or-away-from-placement-without-authorisation"  # 1.8 MB
+CP1252 = "ofsted-provider-level-2024-03-31"  # Ofsted 2024 export, cp1252 (upstream README)
+HEXJSON = "geo-odileeds-uk-upper-tier-local-authorities"  # not a CSV
+
+
+@pytest.fixture(scope="module")
+def sources() -> dict[str, Source]:
+    return load_sources()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+def http_settings(tmp_path: Path, base_url: str) -> Settings:
+    return Settings(cache_dir=tmp_path / "cache", mirror_dir=None, base_url=base_url, offline=False)
+
+
+def production_settings(tmp_path: Path) -> Settings:
+    return Settings(cache_dir=tmp_path / "cache", mirror_dir=None, base_url=None, offline=False)
+
+
+def make_fetcher(settings: Settings, sleeps: list[float], **options) -> Fetcher:
+    defaults = dict(connect_timeout=2, read_timeout=2, max_retries=2, backoff_seconds=0.01, progress=False)
+    defaults.update(options)
+    return Fetcher(settings, sleep=sleeps.append, **defaults)
+
+
+def mirror_bytes(mirror_dir: Path, source: Source) -> bytes:
+    return (mirror_dir / source.mirror_path).read_bytes()
+
+
+def route(source: Source) -> str:
+    return "/" + source.mirror_path
+
+
+def cache_listing(tmp_path: Path) -> list[str]:
+    root = tmp_path / "cache"
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*")) if root.exists() else []
+
+
+def cached_state(fetched: FetchedFile) -> tuple[bytes, bytes]:
+    return fetched.path.read_bytes(), (fetched.path.parent / "provenance.json").read_bytes()
+
+
+# --- success ----------------------------------------------------------------------------------------
+
+
+def test_http_fetch_of_a_real_file_matches_the_mirror_manifest(
+    httpserver, tmp_path, sleeps, sources, mirror_dir, upstream_manifest
+):
+    source = sources[SMALL]
+    body = mirror_bytes(mirror_dir, source)
+    httpserver.expect_request(route(source)).respond_with_data(body, content_type="text/csv")
+    fetcher = make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps)
+
+    fetched = fetcher.fetch(source)
+
+    expected = upstream_manifest[source.mirror_path]
+    assert fetched.path == tmp_path / "cache" / SMALL / "SFR34_Missing2015.csv"
+    assert hashlib.sha256(fetched.path.read_bytes()).hexdigest() == expected["sha256"]
+    assert fetched.provenance.sha256 == expected["sha256"]
+    assert fetched.provenance.bytes == int(expected["bytes"]) == 8634
+    assert fetched.provenance.status == "downloaded"
+    assert fetched.provenance.mode == "http"
+    assert fetched.provenance.url == httpserver.url_for(route(source))
+    assert fetcher.bytes_downloaded() == 8634
+    on_disk = json.loads((fetched.path.parent / "provenance.json").read_text())
+    assert on_disk["sha256"] == expected["sha256"] and on_disk["retrieved_at"].endswith("Z")
+    assert cache_listing(tmp_path) == [SMALL, f"{SMALL}/SFR34_Missing2015.csv", f"{SMALL}/provenance.json"]
+
+
+def test_fetch_all_returns_every_source_by_id(
+    httpserver, tmp_path, sleeps, sources, mirror_dir, upstream_manifest
+):
+    chosen = [sources[SMALL], sources[HEXJSON]]
+    for source in chosen:
+        httpserver.expect_request(route(source)).respond_with_data(mirror_bytes(mirror_dir, source))
+    fetched = make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps).fetch_all(chosen)
+    assert list(fetched) == [SMALL, HEXJSON]
+    for source in chosen:
+        assert fetched[source.source_id].provenance.sha256 == upstream_manifest[source.mirror_path]["sha256"]
+
+
+def test_cp1252_csv_passes_the_csv_check(
+    httpserver, tmp_path, sleeps, sources, mirror_dir, upstream_manifest
+):
+    source = sources[CP1252]
+    body = mirror_bytes(mirror_dir, source)
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("utf-8")  # the file really is not UTF-8, so the cp1252 path is exercised
+    httpserver.expect_request(route(source)).respond_with_data(body, content_type="text/csv")
+    fetched = make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps).fetch(source)
+    assert fetched.provenance.sha256 == upstream_manifest[source.mirror_path]["sha256"]
+
+
+def test_gzip_encoded_body_is_decoded_and_wire_bytes_counted(
+    httpserver, tmp_path, sleeps, sources, mirror_dir
+):
+    source = sources[LARGE]
+    body = mirror_bytes(mirror_dir, source)
+    compressed = gzip.compress(body)
+    httpserver.expect_request(route(source)).respond_with_response(
+        Response(compressed, headers={"Content-Encoding": "gzip", "Content-Type": "text/csv"})
+    )
+    fetcher = make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps)
+    fetched = fetcher.fetch(source)
+    assert fetched.path.read_bytes() == body
+    assert fetched.provenance.bytes == len(body) == 1868392
+    assert fetcher.bytes_downloaded() == len(compressed) < len(body)
+
+
+def test_mirror_mode_copies_and_verifies(tmp_path, sleeps, sources, mirror_dir, upstream_manifest):
+    settings = Settings(cache_dir=tmp_path / "cache", mirror_dir=mirror_dir, base_url=None, offline=False)
+    fetcher = make_fetcher(settings, sleeps)
+    fetched = fetcher.fetch(sources[HEXJSON])
+    assert fetched.provenance.status == "copied" and fetched.provenance.mode == "mirror"
+    assert fetched.provenance.sha256 == upstream_manifest[sources[HEXJSON].mirror_path]["sha256"]
+    assert fetched.provenance.public_url == "https://github.com/odileeds/hexmaps"
+    assert fetched.path.read_bytes() == mirror_bytes(mirror_dir, sources[HEXJSON])
+    assert fetcher.bytes_downloaded() == 0
+
+
+def test_production_records_a_new_upstream_version_without_failing(
+    httpserver, tmp_path, sleeps, sources, mirror_dir
+):
+    # production: the URL is the source's direct_url; the publisher now serves different bytes
+    url = httpserver.url_for("/media/new-version.csv")
+    source = replace(sources[SMALL], direct_url=url)
+    body = mirror_bytes(mirror_dir, source).replace(b"\n", b"\r\n", 1)
+    httpserver.expect_request("/media/new-version.csv").respond_with_response(
+        Response(body, headers={"ETag": '"abc"', "Last-Modified": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    )
+    stream = io.StringIO()
+    fetched = make_fetcher(production_settings(tmp_path), sleeps, progress_stream=stream).fetch(source)
+    assert fetched.provenance.sha256 == hashlib.sha256(body).hexdigest() != source.expected_sha256
+    assert fetched.provenance.manifest_sha256_matches is False
+    assert fetched.provenance.origin == "production" and fetched.provenance.public_url == url
+    assert "new upstream version" in stream.getvalue()
+
+
+def test_progress_lines_for_bodies_over_a_megabyte(httpserver, tmp_path, sleeps, sources, mirror_dir):
+    source = sources[LARGE]
+    httpserver.expect_request(route(source)).respond_with_data(mirror_bytes(mirror_dir, source))
+    stream = io.StringIO()
+    make_fetcher(
+        http_settings(tmp_path, httpserver.url_for("/")), sleeps, progress=True, progress_stream=stream
+    ).fetch(source)
+    lines = stream.getvalue().splitlines()
+    assert [line.split(": ")[1].split("%")[0] for line in lines] == [str(p) for p in range(10, 101, 10)]
+
+    quiet = io.StringIO()
+    small = sources[SMALL]
+    httpserver.expect_request(route(small)).respond_with_data(mirror_bytes(mirror_dir, small))
+    make_fetcher(
+        http_settings(tmp_path, httpserver.url_for("/")), sleeps, progress=True, progress_stream=quiet
+    ).fetch(small)
+    assert quiet.getvalue() == ""
+
+
+# --- HTTP failures and retries ------------------------------------------------------------------------
+
+
+def test_404_is_a_clear_error_not_retried_and_nothing_cached(httpserver, tmp_path, sleeps, sources):
+    source = sources[SMALL]
+    httpserver.expect_request(route(source)).respond_with_data("not here", status=404)
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps).fetch(source)
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (SMALL, "SFR34_Missing2015.csv", "HTTP status")
+    assert "404" in error.detail and httpserver.url_for(route(source)) in error.detail
+    assert len(httpserver.log) == 1 and sleeps == []
+    assert not (tmp_path / "cache" / SMALL / "SFR34_Missing2015.csv").exists()
+    assert [name for name in cache_listing(tmp_path) if name.endswith(".part")] == []
+
+
+def test_500_then_200_retries_and_succeeds(
+    httpserver, tmp_path, sleeps, sources, mirror_dir, upstream_manifest
+):
+    source = sources[SMALL]
+    httpserver.expect_ordered_request(route(source)).respond_with_data("boom", status=500)
+    httpserver.expect_ordered_request(route(source)).respond_with_data(mirror_bytes(mirror_dir, source))
+    fetched = make_fetcher(
+        http_settings(tmp_path, httpserver.url_for("/")), sleeps, backoff_seconds=0.25
+    ).fetch(source)
+    assert fetched.provenance.sha256 == upstream_manifest[source.mirror_path]["sha256"]
+    assert len(httpserver.log) == 2
+    assert sleeps == [0.25]  # first backoff step
+
+
+def test_503_forever_gives_up_after_max_retries(httpserver, tmp_path, sleeps, sources):
+    source = sources[SMALL]
+    httpserver.expect_request(route(source)).respond_with_data("busy", status=503)
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(
+            http_settings(tmp_path, httpserver.url_for("/")), sleeps, max_retries=3, backoff_seconds=0.5
+        ).fetch(source)
+    assert caught.value.check == "HTTP status"
+    assert "503" in caught.value.detail and "4 attempts" in caught.value.detail
+    assert len(httpserver.log) == 4
+    assert sleeps == [0.5, 1.0, 2.0]  # exponential backoff between the four attempts
+    assert not (tmp_path / "cache" / SMALL / "SFR34_Missing2015.csv").exists()
+
+
+def test_429_honours_retry_after_and_caps_it(httpserver, tmp_path, sleeps, sources, mirror_dir):
+    source = sources[SMALL]
+    httpserver.expect_ordered_request(route(source)).respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "7"}
+    )
+    httpserver.expect_ordered_request(route(source)).respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "3600"}
+    )
+    httpserver.expect_ordered_request(route(source)).respond_with_data(mirror_bytes(mirror_dir, source))
+    fetcher = make_fetcher(
+        http_settings(tmp_path, httpserver.url_for("/")), sleeps, max_retry_after_seconds=30
+    )
+    assert fetcher.fetch(source).provenance.status == "downloaded"
+    assert sleeps == [7.0, 30.0]
+
+
+def test_read_timeout_is_reported(httpserver, tmp_path, sleeps, sources, mirror_dir):
+    source = sources[SMALL]
+    body = mirror_bytes(mirror_dir, source)
+
+    def slow(request: Request) -> Response:
+        time.sleep(0.6)
+        return Response(body)
+
+    httpserver.expect_request(route(source)).respond_with_handler(slow)
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(
+            http_settings(tmp_path, httpserver.url_for("/")), sleeps, read_timeout=0.15, max_retries=0
+        ).fetch(source)
+    assert caught.value.check == "HTTP timeout"
+    assert time.monotonic() - started < 0.6
+    assert not (tmp_path / "cache" / SMALL / "SFR34_Missing2015.csv").exists()
+    time.sleep(0.6)  # let the single-threaded test server finish the slow handler
+
+
+def test_body_that_stalls_midway_times_out(raw_http_server, tmp_path, sleeps, sources, mirror_dir):
+    source = sources[SMALL]
+    body = mirror_bytes(mirror_dir, source)
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\nContent-Type: text/csv\r\n\r\n".encode()
+    server = raw_http_server(lambda request: [head + body[:1000], 3.0, body[1000:]])
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(http_settings(tmp_path, server.url), sleeps, read_timeout=0.2, max_retries=1).fetch(
+            source
+        )
+    assert caught.value.check == "HTTP timeout" and "stalled" in caught.value.detail
+    assert len(server.requests) == 2
+    assert [name for name in cache_listing(tmp_path) if not name.endswith("/")] == [SMALL]
+
+
+def test_truncated_body_is_rejected(raw_http_server, tmp_path, sleeps, sources, mirror_dir):
+    source = sources[SMALL]
+    body = mirror_bytes(mirror_dir, source)
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\nContent-Type: text/csv\r\n\r\n".encode()
+    server = raw_http_server(lambda request: head + body[: len(body) // 2])
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(http_settings(tmp_path, server.url), sleeps, max_retries=1).fetch(source)
+    assert caught.value.check == "truncated body"
+    assert len(server.requests) == 2  # a truncation is retried once, then reported
+    assert cache_listing(tmp_path) == [SMALL]  # the directory only: no partial file
+
+
+def test_connection_refused_is_retried_then_reported(tmp_path, sleeps, sources):
+    import socket
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens on this port now
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(http_settings(tmp_path, f"http://127.0.0.1:{port}/"), sleeps, max_retries=2).fetch(
+            sources[SMALL]
+        )
+    assert caught.value.check == "HTTP connection"
+    assert len(sleeps) == 2
+
+
+# --- content checks -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"<!DOCTYPE html><html><body>Page not found</body></html>", "text/csv"),
+        (b"\xef\xbb\xbf \n <HTML><head><title>Error</title></head></HTML>", "application/octet-stream"),
+        (b"time_period,value\n2024,1\n", "text/html; charset=utf-8"),
+    ],
+    ids=["doctype-body", "bom-whitespace-html-body", "html-content-type"],
+)
+def test_html_served_for_a_data_file_is_rejected(httpserver, tmp_path, sleeps, sources, body, content_type):
+    source = sources[SMALL]
+    httpserver.expect_request(route(source)).respond_with_data(body, content_type=content_type)
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps).fetch(source)
+    assert caught.value.check == "not an HTML page"
+    assert len(httpserver.log) == 1  # not retried
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b"PK\x03\x04" + b"\x00" * 60, "ZIP archive"),
+        (b"a,b\n1,\x002\n", "NUL bytes"),
+        (b"just a title line\n1,2\n", "no comma"),
+        (b"a,b\n\x81\x8d\x8f\x90\x9d\xff\xfe\n", "neither as UTF-8 nor as cp1252"),
+    ],
+    ids=["zip", "nul", "no-comma", "undecodable"],
+)
+def test_csv_sanity(httpserver, tmp_path, sleeps, sources, body, detail):
+    source = replace(sources[SMALL], expected_sha256="", expected_bytes=None)
+    httpserver.expect_request(route(source)).respond_with_data(body, content_type="text/csv")
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps).fetch(source)
+    assert caught.value.check == "CSV sanity" and detail in caught.value.detail
+
+
+def test_empty_body_is_rejected(httpserver, tmp_path, sleeps, sources):
+    source = sources[SMALL]
+    httpserver.expect_request(route(source)).respond_with_data(b"", content_type="text/csv")
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps).fetch(source)
+    assert caught.value.check == "non-empty body"
+
+
+def test_size_limit(httpserver, tmp_path, sleeps, sources, mirror_dir):
+    source = sources[SMALL]
+    httpserver.expect_request(route(source)).respond_with_data(mirror_bytes(mirror_dir, source))
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps, max_bytes=4096).fetch(source)
+    assert caught.value.check == "size limit" and "8,634" in caught.value.detail
+
+
+def test_mirror_served_over_http_must_match_the_manifest(httpserver, tmp_path, sleeps, sources, mirror_dir):
+    source = sources[SMALL]
+    body = bytearray(mirror_bytes(mirror_dir, source))
+    body[-2] = ord("9") if body[-2] != ord("9") else ord("8")  # same size, one byte different
+    httpserver.expect_request(route(source)).respond_with_data(bytes(body), content_type="text/csv")
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps).fetch(source)
+    assert caught.value.check == "sha256 matches manifest"
+    assert source.expected_sha256 in caught.value.detail
+
+
+# --- conditional requests and the cache --------------------------------------------------------------
+
+
+def etag_handler(body: bytes, etag: str, seen: list[dict[str, str]]):
+    def handle(request: Request) -> Response:
+        seen.append(dict(request.headers))
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(body, headers={"ETag": etag, "Content-Type": "text/csv"})
+
+    return handle
+
+
+def test_304_reuses_the_cache_without_downloading(httpserver, tmp_path, sleeps, sources, mirror_dir):
+    source = sources[SMALL]
+    body = mirror_bytes(mirror_dir, source)
+    seen: list[dict[str, str]] = []
+    httpserver.expect_request(route(source)).respond_with_handler(etag_handler(body, '"v1"', seen))
+    settings = http_settings(tmp_path, httpserver.url_for("/"))
+
+    first = make_fetcher(settings, sleeps).fetch(source)
+    again_fetcher = make_fetcher(settings, sleeps)
+    again = again_fetcher.fetch(source)
+
+    assert "If-None-Match" not in seen[0]
+    assert seen[1]["If-None-Match"] == '"v1"'
+    assert again.provenance.status == "not-modified"
+    assert again_fetcher.bytes_downloaded() == 0
+    assert again.path.read_bytes() == body
+    assert again.provenance.sha256 == first.provenance.sha256
+    assert again.provenance.retrieved_at == first.provenance.retrieved_at  # when those bytes were retrieved
+
+
+def test_304_of_a_copy_the_manifest_no_longer_describes_is_refused(
+    httpserver, tmp_path, sleeps, sources, mirror_dir
+):
+    source = sources[SMALL]
+    seen: list[dict[str, str]] = []
+    httpserver.expect_request(route(source)).respond_with_handler(
+        etag_handler(mirror_bytes(mirror_dir, source), '"v1"', seen)
+    )
+    settings = http_settings(tmp_path, httpserver.url_for("/"))
+    make_fetcher(settings, sleeps).fetch(source)
+    updated_manifest = replace(source, expected_sha256="0" * 64)
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps).fetch(updated_manifest)
+    assert seen[1]["If-None-Match"] == '"v1"'  # the server did answer 304
+    assert caught.value.check == "sha256 matches manifest"
+
+
+def test_cache_with_wrong_checksum_is_not_trusted_for_conditional_requests(
+    httpserver, tmp_path, sleeps, sources, mirror_dir
+):
+    source = sources[SMALL]
+    body = mirror_bytes(mirror_dir, source)
+    seen: list[dict[str, str]] = []
+    httpserver.expect_request(route(source)).respond_with_handler(etag_handler(body, '"v1"', seen))
+    settings = http_settings(tmp_path, httpserver.url_for("/"))
+    fetched = make_fetcher(settings, sleeps).fetch(source)
+    fetched.path.write_bytes(body.replace(b"E", b"F", 1))  # the cached copy is damaged on disk
+
+    refetcher = make_fetcher(settings, sleeps)
+    again = refetcher.fetch(source)
+    assert "If-None-Match" not in seen[1]
+    assert again.provenance.status == "downloaded" and again.path.read_bytes() == body
+    assert refetcher.bytes_downloaded() == len(body)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        lambda body: Response("down", status=500),
+        lambda body: Response(b"<!DOCTYPE html><p>maintenance</p>", content_type="text/csv"),
+        lambda body: Response(body[:-1] + b"X", content_type="text/csv"),  # not the manifest's bytes
+    ],
+    ids=["500", "html", "checksum"],
+)
+def test_failed_refetch_leaves_the_good_copy_and_its_provenance(
+    httpserver, tmp_path, sleeps, sources, mirror_dir, failure
+):
+    source = sources[SMALL]
+    body = mirror_bytes(mirror_dir, source)
+    httpserver.expect_ordered_request(route(source)).respond_with_data(body, content_type="text/csv")
+    httpserver.expect_request(route(source)).respond_with_response(failure(body))
+    settings = http_settings(tmp_path, httpserver.url_for("/"))
+    good = make_fetcher(settings, sleeps).fetch(source)
+    before = cached_state(good)
+    listing = cache_listing(tmp_path)
+
+    with pytest.raises(FetchError):
+        make_fetcher(settings, sleeps, max_retries=1).fetch(source)
+
+    assert cached_state(good) == before
+    assert cache_listing(tmp_path) == listing  # no partial file left behind
+
+
+def test_offline_mode_uses_only_the_verified_cache(httpserver, tmp_path, sleeps, sources, mirror_dir):
+    source = sources[SMALL]
+    httpserver.expect_request(route(source)).respond_with_data(mirror_bytes(mirror_dir, source))
+    online = http_settings(tmp_path, httpserver.url_for("/"))
+    make_fetcher(online, sleeps).fetch(source)
+    offline = replace(online, offline=True)
+    requests_before = len(httpserver.log)
+
+    fetched = make_fetcher(offline, sleeps).fetch(source)
+    assert fetched.provenance.status == "cached" and len(httpserver.log) == requests_before
+
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(offline, sleeps).fetch(sources[HEXJSON])
+    assert caught.value.check == "offline cache"
+
+
+# --- mirror mode failures -----------------------------------------------------------------------------
+
+
+def test_mirror_mode_missing_file(tmp_path, sleeps, sources):
+    empty_mirror = tmp_path / "mirror"
+    empty_mirror.mkdir()
+    settings = Settings(cache_dir=tmp_path / "cache", mirror_dir=empty_mirror, base_url=None, offline=False)
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps).fetch(sources[SMALL])
+    assert caught.value.check == "file exists in mirror"
+    assert str(empty_mirror / sources[SMALL].mirror_path) in caught.value.detail
+
+
+def test_mirror_mode_checksum_mismatch(tmp_path, sleeps, sources, mirror_dir):
+    real = sources[SMALL]
+    altered_mirror = tmp_path / "mirror"
+    target = altered_mirror / "altered" / real.file_name
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(mirror_dir / real.mirror_path, target)
+    data = bytearray(target.read_bytes())
+    data[100] ^= 0x01  # one byte changed, same size
+    target.write_bytes(bytes(data))
+    fake = replace(real, source_id="test-altered", mirror_path="altered/" + real.file_name)
+    settings = Settings(cache_dir=tmp_path / "cache", mirror_dir=altered_mirror, base_url=None, offline=False)
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps).fetch(fake)
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (
+        "test-altered",
+        real.file_name,
+        "sha256 matches manifest",
+    )
+    assert not (tmp_path / "cache" / "test-altered" / real.file_name).exists()
+
+
+def test_mirror_mode_size_mismatch(tmp_path, sleeps, sources, mirror_dir):
+    real = sources[SMALL]
+    altered_mirror = tmp_path / "mirror"
+    target = altered_mirror / real.mirror_path
+    target.parent.mkdir(parents=True)
+    target.write_bytes((mirror_dir / real.mirror_path).read_bytes() + b"extra,row\n")
+    settings = Settings(cache_dir=tmp_path / "cache", mirror_dir=altered_mirror, base_url=None, offline=False)
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps).fetch(real)
+    assert caught.value.check == "size matches manifest" and "8,644 bytes" in caught.value.detail
+
+
+def test_file_name_cannot_escape_the_cache(tmp_path, sleeps, sources, mirror_dir):
+    settings = Settings(cache_dir=tmp_path / "cache", mirror_dir=mirror_dir, base_url=None, offline=False)
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps).fetch(replace(sources[SMALL], file_name="../escape.csv"))
+    assert caught.value.check == "file name"
+
+
+# --- provenance summary --------------------------------------------------------------------------------
+
+
+def provenance(
+    source_id: str, sha: str, retrieved_at: str, origin: str = "mirror", url: str = ""
+) -> Provenance:
+    return Provenance(
+        source_id=source_id,
+        url=url or f"file:///mirror/{source_id}.csv",
+        retrieved_at=retrieved_at,
+        bytes=10,
+        sha256=sha,
+        etag='"e"',
+        last_modified="Wed, 21 Oct 2015 07:28:00 GMT",
+        mode="mirror" if origin == "mirror" else "http",
+        status="copied",
+        file_name=f"{source_id}.csv",
+        public_url=url or f"https://example.org/page/{source_id}",
+        origin=origin,
+    )
+
+
+def test_provenance_summary_is_stable_and_keeps_retrieved_at_while_unchanged(tmp_path):
+    path = tmp_path / "provenance.csv"
+    write_provenance_summary(
+        [
+            provenance("b-source", "1" * 64, "2024-01-01T00:00:00Z"),
+            provenance("a-source", "2" * 64, "2024-01-01T00:00:00Z"),
+        ],
+        path,
+    )
+    first = path.read_bytes()
+    assert (
+        first.decode().splitlines()[0]
+        == "source_id,file_name,url,bytes,sha256,etag,last_modified,retrieved_at,mode"
+    )
+    assert [line.split(",")[0] for line in first.decode().splitlines()[1:]] == ["a-source", "b-source"]
+    assert ",,," in first.decode()  # mirror rows: no publisher validators
+
+    # re-run later, same bytes: the file is byte-identical
+    write_provenance_summary(
+        [
+            provenance("a-source", "2" * 64, "2025-06-01T00:00:00Z"),
+            provenance("b-source", "1" * 64, "2025-06-01T00:00:00Z"),
+        ],
+        path,
+    )
+    assert path.read_bytes() == first
+
+    # one source changed: only its retrieved_at moves
+    write_provenance_summary([provenance("a-source", "3" * 64, "2025-07-01T00:00:00Z")], path)
+    rows = read_provenance_summary(path)
+    assert rows["a-source"]["retrieved_at"] == "2025-07-01T00:00:00Z"
+    assert rows["b-source"]["retrieved_at"] == "2024-01-01T00:00:00Z"  # kept: not part of this run
+
+    write_provenance_summary([], path, known_source_ids=["a-source"])
+    assert list(read_provenance_summary(path)) == ["a-source"]
+    assert [p.name for p in tmp_path.iterdir()] == ["provenance.csv"]  # no temporary file left
+
+
+def test_provenance_summary_states_production_urls_and_validators(tmp_path):
+    path = tmp_path / "provenance.csv"
+    url = "https://assets.example.org/file.csv"
+    write_provenance_summary(
+        [provenance("p", "4" * 64, "2025-01-01T00:00:00Z", origin="production", url=url)], path
+    )
+    row = read_provenance_summary(path)["p"]
+    assert (row["url"], row["etag"], row["mode"]) == (url, '"e"', "production")
+    with pytest.raises(ValueError):
+        write_provenance_summary([provenance("p", "4" * 64, "x"), provenance("p", "4" * 64, "x")], path)
+
+
+def test_mirror_run_twice_writes_identical_summary(tmp_path, sleeps, sources, mirror_dir, upstream_manifest):
+    settings = Settings(cache_dir=tmp_path / "cache", mirror_dir=mirror_dir, base_url=None, offline=False)
+    chosen = [sources[SMALL], sources[CP1252], sources[HEXJSON]]
+    path = tmp_path / "provenance.csv"
+    write_provenance_summary(
+        [f.provenance for f in make_fetcher(settings, sleeps).fetch_all(chosen).values()], path
+    )
+    first = path.read_bytes()
+    time.sleep(1.1)  # retrieved_at has one-second resolution: make a second run's time differ
+    write_provenance_summary(
+        [f.provenance for f in make_fetcher(settings, sleeps).fetch_all(chosen).values()], path
+    )
+    assert path.read_bytes() == first
+    rows = read_provenance_summary(path)
+    for source in chosen:
+        assert rows[source.source_id]["sha256"] == upstream_manifest[source.mirror_path]["sha256"]
+        assert rows[source.source_id]["url"] == source.page_url
+        assert rows[source.source_id]["mode"] == "mirror"
