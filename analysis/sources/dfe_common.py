@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from analysis.errors import ParseError
-from analysis.layout import ENGLAND_CODE, ENGLAND_NAME
+from analysis.layout import ENGLAND_CODE, ENGLAND_NAME, GSS_LA_PATTERN
 
 SFR_LEVELS = {"NATIONAL": "National", "REGION": "Regional", "LA": "Local authority"}
 SFR_GEOGRAPHY_COLUMNS = ["New_geog_code", "geog_l", "geog_c", "geog_n"]
@@ -44,8 +44,16 @@ def read_sfr_csv(path: Path, source_id: str, time_period: int, release: str) -> 
     missing = [c for c in SFR_GEOGRAPHY_COLUMNS if c not in frame.columns]
     if missing:
         raise ParseError(source_id, path.name, "SFR geography columns present", f"missing {missing}")
+    # SFR50_CLA2017.csv publishes the Isles of Scilly row with a blank geog_l: a row with an LA GSS code and
+    # a 3-digit DfE code is an LA row; any other blank level is still an error below.
+    blank_la = (
+        pl.col("geog_l").str.strip_chars().replace("", None).is_null()
+        & pl.col("New_geog_code").str.strip_chars().str.contains(GSS_LA_PATTERN)
+        & pl.col("geog_c").str.strip_chars().str.contains(r"^\d{3}$")
+    )
+    frame = frame.with_columns(pl.when(blank_la).then(pl.lit("LA")).otherwise(pl.col("geog_l")).alias("geog_l"))
     levels = frame["geog_l"].str.strip_chars().unique().to_list()
-    unknown = sorted(set(levels) - set(SFR_LEVELS))
+    unknown = sorted(set(levels) - set(SFR_LEVELS), key=str)
     if unknown:
         raise ParseError(source_id, path.name, "known geog_l values", f"unexpected {unknown}")
     level = pl.col("geog_l").str.strip_chars().replace_strict(SFR_LEVELS)
@@ -60,7 +68,10 @@ def read_sfr_csv(path: Path, source_id: str, time_period: int, release: str) -> 
         pl.lit(ENGLAND_NAME).alias("country_name"),
         pl.when(level == "Regional").then(code).alias("region_code"),
         # SFR region names are upper case ('NORTH EAST'); EES uses title case ('North East')
-        pl.when(level == "Regional").then(name.str.to_titlecase()).alias("region_name"),
+        # ... and 'Yorkshire and The Humber', 'East of England': lower-case 'and'/'of' as EES does
+        pl.when(level == "Regional")
+        .then(name.str.to_titlecase().str.replace_all(" And ", " and ").str.replace_all(" Of ", " of "))
+        .alias("region_name"),
         pl.when(level == "Local authority").then(code).alias("new_la_code"),
         pl.when(level == "Local authority").then(pl.col("geog_c").str.strip_chars()).alias("old_la_code"),
         pl.when(level == "Local authority").then(name).alias("la_name"),
