@@ -353,10 +353,24 @@ class Geography:
         return {row["la_code"]: row for row in self.authorities.iter_rows(named=True)}
 
 
-@functools.lru_cache(maxsize=8)
+# The pipeline points the geography at the files it fetched (use_source_files); otherwise the mirror.
+_default_files: GeoFiles | None = None
+SOURCE_IDS = GEO_SOURCE_IDS
+
+
+def use_source_files(paths: Mapping[str, Path]) -> None:
+    """Read geography from these fetched files ({source_id: path}) from now on in this process."""
+    global _default_files
+    _default_files = GeoFiles.from_paths(paths)
+
+
 def load_geography(files: GeoFiles | None = None) -> Geography:
     """Read and cross-check every geo file; cached, so the many callers share one copy."""
-    files = files or GeoFiles.from_mirror()
+    return _load_geography(files or _default_files or GeoFiles.from_mirror())
+
+
+@functools.lru_cache(maxsize=8)
+def _load_geography(files: GeoFiles) -> Geography:
     reorganisations = read_reorganisations(files.reorganisations)
     ons_la = read_ons_la_lookup(files.ons_la)
     ons_utla = read_ons_utla_lookup(files.ons_utla)

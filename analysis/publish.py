@@ -57,9 +57,24 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fixes) if fixes else frame
 
 
+def _plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Write whole-number floats without '.0' (1810, not 1810.0): what a reader expects of a count."""
+    fixes = []
+    for name, dtype in frame.schema.items():
+        if dtype in (pl.Float64, pl.Float32):
+            column = pl.col(name)
+            fixes.append(
+                pl.when(column.is_finite() & (column == column.round(0)))
+                .then(column.cast(pl.Int64, strict=False).cast(pl.Utf8))
+                .otherwise(column.cast(pl.Utf8))
+                .alias(name)
+            )
+    return frame.with_columns(fixes) if fixes else frame
+
+
 def csv_bytes(frame: pl.DataFrame) -> bytes:
     """The published CSV text: UTF-8, no BOM, '\\n' line ends, nulls as empty cells."""
-    return spreadsheet_safe(frame).write_csv(null_value="", line_terminator="\n").encode("utf-8")
+    return _plain_numbers(spreadsheet_safe(frame)).write_csv(null_value="", line_terminator="\n").encode("utf-8")
 
 
 def field_type(dtype: pl.DataType) -> str:

@@ -158,9 +158,23 @@ def _run_view(dataset: str, view: str, frame: pl.DataFrame, configs: list[dict],
         result_format["unexpected_index_column_names"] = index_columns
     results = batch.validate(suite, result_format=result_format)
 
+    # GX does not return results in suite order (an expectation that raised comes first): pair each
+    # result with its configuration by type and kwargs, so a failure is reported against the right check.
+    unmatched = list(results.results)
+
+    def result_for(config: dict):
+        # GX adds defaults to the kwargs it returns: match on the kwargs the suite gave.
+        wanted = _json_safe(config.get("kwargs", {}))
+        for index, candidate in enumerate(unmatched):
+            found = candidate.expectation_config
+            found_kwargs = _json_safe(dict(found.kwargs))
+            if found.type == config["type"] and all(found_kwargs.get(k) == v for k, v in wanted.items()):
+                return unmatched.pop(index)
+        raise RuntimeError(f"GX returned no result for {config['type']} {wanted} in view {view!r} of {dataset!r}")
+
     outcomes = []
-    # GX returns results in suite order; match by configuration to keep the suite's order in the report.
-    for config, result in zip(configs, results.results, strict=True):
+    for config in configs:
+        result = result_for(config)
         info = result.exception_info or {}
         raw = result.result or {}
         if info.get("raised_exception"):

@@ -115,3 +115,23 @@ def test_publish_refuses_undocumented_columns_and_leaves_outputs_untouched(tmp_p
     with pytest.raises(ValueError, match="without a description"):
         publish({"counts": _frame()}, {"counts": dataset}, {"counts": ValidationReport("counts", [], 2)}, {}, tmp_path)
     assert last_good.read_text() == "last good\n"
+
+
+def test_whole_number_floats_are_written_without_decimal_point():
+    frame = pl.DataFrame({"value": [1810.0, 24.5, None, -3.0]})
+    assert csv_bytes(frame).decode() == "value\n1810\n24.5\n\n-3\n"
+
+
+def test_failure_is_reported_against_the_expectation_that_failed(tmp_path):
+    # the second expectation raises (missing column); GX returns it first, the report must not swap them
+    suite_dir = _suite(
+        tmp_path,
+        {
+            "tidy": [
+                {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "value"}},
+                {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "missing_column"}},
+            ]
+        },
+    )
+    report = validate("counts", _frame(), expectations_dir=suite_dir)
+    assert [o.kwargs["column"] for o in report.failures] == ["missing_column"]

@@ -16,7 +16,7 @@ import polars as pl
 
 # Order matters where a dataset reads another's built frame (see Dataset.needs).
 DATASET_MODULES: list[str] = [
-    # each module below adds itself when it exists; missing modules are an error
+    "published_figures",
 ]
 
 
