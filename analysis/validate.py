@@ -95,10 +95,19 @@ def load_suite(dataset: str, expectations_dir: Path = settings.EXPECTATIONS_DIR)
             dataset, [{"expectation": "suite exists", "summary": f"no expectation suite at {path}"}]
         )
     suite = json.loads(path.read_text(encoding="utf-8"))
-    if suite.get("name") != dataset or not isinstance(suite.get("views"), dict) or "tidy" not in suite["views"]:
+    if (
+        suite.get("name") != dataset
+        or not isinstance(suite.get("views"), dict)
+        or "tidy" not in suite["views"]
+    ):
         raise ValidationFailed(
             dataset,
-            [{"expectation": "suite format", "summary": f"{path} must have name={dataset!r} and a 'tidy' view"}],
+            [
+                {
+                    "expectation": "suite format",
+                    "summary": f"{path} must have name={dataset!r} and a 'tidy' view",
+                }
+            ],
         )
     return suite
 
@@ -145,12 +154,18 @@ def _run_view(dataset: str, view: str, frame: pl.DataFrame, configs: list[dict],
         asset = datasource.get_asset(asset_name)
     except LookupError:
         asset = datasource.add_dataframe_asset(asset_name)
-    batch_definition = asset.add_batch_definition_whole_dataframe(f"{asset_name}__{len(asset.batch_definitions)}")
+    batch_definition = asset.add_batch_definition_whole_dataframe(
+        f"{asset_name}__{len(asset.batch_definitions)}"
+    )
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame.to_pandas()})
     suite = gx.ExpectationSuite(name=asset_name)
-    for config in configs:
+    for index, config in enumerate(configs):
         suite.add_expectation_configuration(
-            ExpectationConfiguration(type=config["type"], kwargs=config.get("kwargs", {}), meta=config.get("meta"))
+            ExpectationConfiguration(
+                type=config["type"],
+                kwargs=config.get("kwargs", {}),
+                meta={**(config.get("meta") or {}), "ffh_index": index},
+            )
         )
     result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
     index_columns = [c for c in key if c in frame.columns]
@@ -158,23 +173,20 @@ def _run_view(dataset: str, view: str, frame: pl.DataFrame, configs: list[dict],
         result_format["unexpected_index_column_names"] = index_columns
     results = batch.validate(suite, result_format=result_format)
 
-    # GX does not return results in suite order (an expectation that raised comes first): pair each
-    # result with its configuration by type and kwargs, so a failure is reported against the right check.
-    unmatched = list(results.results)
-
-    def result_for(config: dict):
-        # GX adds defaults to the kwargs it returns: match on the kwargs the suite gave.
-        wanted = _json_safe(config.get("kwargs", {}))
-        for index, candidate in enumerate(unmatched):
-            found = candidate.expectation_config
-            found_kwargs = _json_safe(dict(found.kwargs))
-            if found.type == config["type"] and all(found_kwargs.get(k) == v for k, v in wanted.items()):
-                return unmatched.pop(index)
-        raise RuntimeError(f"GX returned no result for {config['type']} {wanted} in view {view!r} of {dataset!r}")
+    # GX does not return results in suite order (an expectation that raised comes first) and rewrites
+    # kwargs (adds batch_id, drops defaults): pair each result with its configuration by an index in meta.
+    by_index = {}
+    for result in results.results:
+        index = (result.expectation_config.meta or {}).get("ffh_index")
+        if index is None or index in by_index:
+            raise RuntimeError(
+                f"GX returned a result without a unique ffh_index in view {view!r} of {dataset!r}"
+            )
+        by_index[index] = result
 
     outcomes = []
-    for config in configs:
-        result = result_for(config)
+    for index, config in enumerate(configs):
+        result = by_index[index]
         info = result.exception_info or {}
         raw = result.result or {}
         if info.get("raised_exception"):

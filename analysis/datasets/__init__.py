@@ -17,6 +17,9 @@ import polars as pl
 # Order matters where a dataset reads another's built frame (see Dataset.needs).
 DATASET_MODULES: list[str] = [
     "published_figures",
+    "missing_from_care",
+    "missing_incidents_by_placement",
+    "missing_over_24_hours",
 ]
 
 
