@@ -52,6 +52,13 @@ SUPPRESSION_SYMBOLS: dict[str, str] = {
     ":": "not available (:)",
 }
 
+# In the 2011-2017 SFR files 'x' meant something else: "numbers from one to five inclusive have been
+# suppressed and replaced by a cross (x)" (SFR 2014 Meta_Data_Document.txt, line 18).
+SFR_SUPPRESSION_SYMBOLS: dict[str, str] = {
+    **SUPPRESSION_SYMBOLS,
+    "x": "suppressed (x): a number from 1 to 5, or secondary suppression",
+}
+
 GSS_LA_PATTERN = r"^E(06|08|09|10)\d{6}$"
 GSS_REGION_PATTERN = r"^E12\d{6}$"
 
@@ -64,22 +71,21 @@ def normalise_label(label: str | None) -> str | None:
     return re.sub(r"\s+", " ", label).strip()
 
 
-def parse_published_number(column: str) -> list[pl.Expr]:
+def parse_published_number(column: str, symbols: dict[str, str] | None = None) -> list[pl.Expr]:
     """Expressions turning a text column of published values into (value Float64, value_note Utf8).
 
     Numbers may carry thousands separators; anything that is a known symbol becomes null with a note;
     anything else unparseable also becomes null, with a note quoting it, so nothing is silently zeroed.
     """
+    symbols = symbols or SUPPRESSION_SYMBOLS
     text = pl.col(column).cast(pl.Utf8).str.strip_chars()
     number = text.str.replace_all(",", "").cast(pl.Float64, strict=False)
-    symbol_note = text.replace_strict(
-        list(SUPPRESSION_SYMBOLS), list(SUPPRESSION_SYMBOLS.values()), default=None, return_dtype=pl.Utf8
-    )
+    symbol_note = text.replace_strict(list(symbols), list(symbols.values()), default=None, return_dtype=pl.Utf8)
     note = (
         pl.when(number.is_not_null())
         .then(pl.lit(None, dtype=pl.Utf8))
         .when(text.is_null())
-        .then(pl.lit(SUPPRESSION_SYMBOLS[""]))
+        .then(pl.lit(symbols[""]))
         .when(symbol_note.is_not_null())
         .then(symbol_note)
         .otherwise(pl.lit("unrecognised value in published file: ") + text)
