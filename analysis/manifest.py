@@ -9,6 +9,7 @@ expected_bytes, expected_sha256 (as last retrieved), note.
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,9 @@ class Source:
     note: str
 
 
-def load_sources(path: Path = settings.SOURCES_MANIFEST) -> dict[str, Source]:
+def load_sources(path: Path | None = None) -> dict[str, Source]:
+    """Read the manifest (default data/sources.csv; FFH_SOURCES_MANIFEST points elsewhere, for tests)."""
+    path = path or Path(os.environ.get("FFH_SOURCES_MANIFEST") or settings.SOURCES_MANIFEST)
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     sources: dict[str, Source] = {}

@@ -1,0 +1,717 @@
+"""Ofsted children's social care provider lists: every year's layout read into one canonical shape.
+
+Files (data/sources.csv, `ofsted-*`):
+- `provider-level-YYYY-MM-DD.csv` (31 March 2015-2024, 31 August 2023): one row per provider with its latest
+  full inspection. CSV exports of spreadsheets: title rows above the header from 2022, a "Provider information /
+  Latest Full Inspection" super-header row in 2016-2021, trailing empty columns, cp1252 in 2022 and 2024.
+- `providers-places-YYYY-MM-DD.csv` (30 September 2014, 31 March 2018, 31 August 2023 and 2024): every active
+  provider with its places, no inspection judgements.
+
+The header row is found by its content (the first row naming URN, provision type and local authority), never by a
+per-year line number. Every header cell must be listed in COLUMN_NAMES (mapped to a canonical column) or in
+IGNORED_COLUMNS (known, not used): a new or renamed column raises ParseError, so a changed layout is never read
+by guesswork. Category values (provision type, sector, short breaks, judgement, registration status) are mapped
+through tables too; an unknown value raises ParseError naming the file, the check and the value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from analysis.errors import ParseError
+from analysis.layout import normalise_label
+
+# --------------------------------------------------------------------------------------------------------------
+# Which files hold lists of homes at a date
+# --------------------------------------------------------------------------------------------------------------
+
+PROVIDER_LEVEL = "provider_level"
+PROVIDERS_PLACES = "providers_and_places"
+
+SNAPSHOT_KIND_LABELS = {
+    PROVIDER_LEVEL: "Provider-level list: providers with their latest full inspection",
+    PROVIDERS_PLACES: "Providers and places: all registered providers and their places",
+}
+
+_SOURCE_ID_PATTERN = re.compile(r"^ofsted-(provider-level|providers-places)-(\d{4})-(\d{2})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class OfstedSnapshotFile:
+    """One Ofsted list of providers at a date: which source, what kind of list, as at which date."""
+
+    source_id: str
+    kind: str
+    snapshot_date: date
+
+
+def snapshot_file(source_id: str) -> OfstedSnapshotFile:
+    """The kind and date of a provider list, read from its source id (`ofsted-provider-level-2018-03-31`)."""
+    match = _SOURCE_ID_PATTERN.match(source_id)
+    if not match:
+        raise ValueError(f"{source_id!r} is not an Ofsted provider-level or providers-places source id")
+    kind = PROVIDER_LEVEL if match.group(1) == "provider-level" else PROVIDERS_PLACES
+    return OfstedSnapshotFile(
+        source_id, kind, date(int(match.group(2)), int(match.group(3)), int(match.group(4)))
+    )
+
+
+# Every Ofsted list of providers at a date that the project holds (data/sources.csv).
+SNAPSHOT_SOURCE_IDS: list[str] = [
+    "ofsted-providers-places-2014-09-30",
+    "ofsted-provider-level-2015-03-31",
+    "ofsted-provider-level-2016-03-31",
+    "ofsted-provider-level-2017-03-31",
+    "ofsted-provider-level-2018-03-31",
+    "ofsted-providers-places-2018-03-31",
+    "ofsted-provider-level-2019-03-31",
+    "ofsted-provider-level-2020-03-31",
+    "ofsted-provider-level-2021-03-31",
+    "ofsted-provider-level-2022-03-31",
+    "ofsted-provider-level-2023-03-31",
+    "ofsted-provider-level-2023-08-31",
+    "ofsted-providers-places-2023-08-31",
+    "ofsted-provider-level-2024-03-31",
+    "ofsted-providers-places-2024-08-31",
+]
+
+# --------------------------------------------------------------------------------------------------------------
+# Column names: one table for every year's spelling (keys and names are compared after normalise_header)
+# --------------------------------------------------------------------------------------------------------------
+
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "urn": ("urn",),
+    "provision_type": ("provision type",),
+    "registration_status": ("registration status", "reg status"),
+    "registration_date": ("registration date",),
+    "region_name_published": ("government office region", "gor"),
+    "la_name_published": ("local authority", "la"),
+    "sector": ("sector",),
+    "places": ("places", "max/estimated places"),
+    "short_break_only": (
+        "short breaks only",  # 2015 (Yes / blank), 2017 (long term / short breaks and long term / short only)
+        "short breaks only children's home",  # 2016
+        "short-break-only children's home",  # 2021 on
+    ),
+    "multi_building": ("multi-building children's home",),
+    "owner_name_published": (
+        "organisation",  # provider-level 2018
+        "organisation which owns the provider",  # provider-level 2019 on
+        "organisation name",  # providers-and-places 2018, 2023, 2024
+    ),
+    "latest_inspection_type": ("inspection type", "event type", "latest full inspection event type"),
+    "latest_inspection_date": ("inspection date", "latest full inspection date"),
+    "latest_overall_judgement": (
+        "overall effectiveness",  # 2015-2018 (framework before April 2017 and SCCIF 2017)
+        "overall experiences and progress of children and young people",  # 2019 on
+        "latest full inspection overall experiences and progress of children and young people",  # 2022
+    ),
+}
+
+# Known columns this project does not use (addresses and names are REDACTED for homes anyway).
+IGNORED_COLUMNS: frozenset[str] = frozenset(
+    {
+        "web link",
+        "linked ed urn",
+        "linked education urn",
+        "name",
+        "setting name",
+        "address 1",
+        "address 2",
+        "town",
+        "county",
+        "postcode",
+        "ofsted region",
+        "region",  # 2015: Ofsted's own regions ('North East, Yorkshire and the Humber'), not the GOR
+        "parliamentary constituency",
+        "premises",
+        "inspection id",
+        "event number",
+        "publication date",
+        "latest full inspection event number",
+        "latest full inspection publication date",
+        # sub-judgements of the latest full inspection, by framework
+        "outcomes for children and young people",
+        "quality of care",
+        "the safety of children and young people",
+        "safeguarding children and young people",
+        "leadership and management",
+        "outcomes in education and related learning activities",
+        "health services",
+        "how well children and young people are helped and protected",
+        "the effectiveness of leaders and managers",
+        "latest full inspection outcomes in education and related learning activities",
+        "latest full inspectio health services",  # sic, 2022
+        "latest full inspection how well children and young people are helped and protected",
+        "latest full inspection the effectiveness of leaders and managers",
+        # the previous full inspection (2024)
+        "previous full inspection event type",
+        "previous full inspection event date",
+        "previous full inspection publication date",
+        "previous full inspection event number",
+        "previous overall experiences and progress of children and young people",
+        "previous outcomes in education and related learning activities",
+        "previous health services",
+        "previous how well children and young people are helped and protected",
+        "previous effectiveness of leaders and managers",
+    }
+)
+
+REQUIRED_COLUMNS = ("urn", "provision_type", "sector", "la_name_published")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The column tables of one family of Ofsted files: canonical -> published names, known unused names,
+    and the canonical columns every file of the family must have."""
+
+    columns: dict[str, tuple[str, ...]]
+    ignored: frozenset[str]
+    required: tuple[str, ...]
+
+    def lookup(self) -> dict[str, str]:
+        return {name: canonical for canonical, names in self.columns.items() for name in names}
+
+
+PROVIDER_LIST_LAYOUT = Layout(COLUMN_NAMES, IGNORED_COLUMNS, REQUIRED_COLUMNS)
+HEADER_SEARCH_ROWS = 20  # the header is within the first rows (title rows: at most 4 so far)
+
+# --------------------------------------------------------------------------------------------------------------
+# Category values (keys compared case-insensitively after normalise_label)
+# --------------------------------------------------------------------------------------------------------------
+
+CHILDRENS_HOME = "Children's home"
+SECURE_CHILDRENS_HOME = "Secure children's home"
+RSS_CHILDRENS_HOME = "Residential special school (registered as a children's home)"
+CHILDRENS_HOME_TYPES = (CHILDRENS_HOME, SECURE_CHILDRENS_HOME, RSS_CHILDRENS_HOME)
+
+# Provision types that are children's homes -> canonical label.
+CHILDRENS_HOME_PROVISION_TYPES: dict[str, str] = {
+    "children's home": CHILDRENS_HOME,
+    "secure children's home": SECURE_CHILDRENS_HOME,
+    "residential special school (registered as a children's home)": RSS_CHILDRENS_HOME,
+    # 2014-2015 label for the same registration: residential special schools open more than 295 days a year
+    # must register as children's homes; from 2016 the same rows (about 80) carry the label above.
+    "residential special school (>295 days/year)": RSS_CHILDRENS_HOME,
+}
+
+# Other provision types Ofsted lists: known, not children's homes, left out of the homes table.
+OTHER_PROVISION_TYPES: frozenset[str] = frozenset(
+    {
+        "adoption support agency",
+        "boarding school",
+        "cafcass",
+        "further education college",
+        "further education college with residential accommodation",
+        "independent fostering agency",
+        "residential family centre",
+        "residential holiday scheme for disabled children",
+        "residential special school",
+        "secure training centre",
+        "supported accommodation",
+        "voluntary adoption agency",
+    }
+)
+
+SECTORS: dict[str, str] = {
+    "local authority": "Local authority",
+    "private": "Private",
+    "voluntary": "Voluntary",
+    "health authority": "Health authority",
+    # only for providers other than children's homes so far; allowed here, rejected for homes below
+    "academy": "Academy",
+    "public sector": "Public sector",
+}
+HOME_SECTORS = ("Local authority", "Private", "Voluntary", "Health authority")
+
+SHORT_BREAK_VALUES: dict[str, bool] = {
+    "yes": True,
+    "short breaks only": True,
+    "short-break-only children's home": True,
+    "long term care only": False,
+    "short breaks and long term care": False,
+    "": False,  # the column exists and the home is not marked
+}
+
+JUDGEMENTS: dict[str, str] = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires improvement to be good": "Requires improvement to be good",
+    "requires improvement": "Requires improvement",  # framework of April 2015 to March 2017
+    "adequate": "Adequate",  # framework before April 2015
+    "satisfactory": "Satisfactory",  # framework before April 2012
+    "inadequate": "Inadequate",
+}
+
+REGISTRATION_STATUSES: dict[str, str] = {"active": "Active", "suspended": "Suspended"}
+
+URN_PATTERN = r"^(SC\d{6}|\d{7})$"
+_DATE_PATTERN = r"^\d{2}/\d{2}/\d{4}$"
+
+
+def normalise_header(cell: str) -> str:
+    """A header cell compared across years: curly quotes, newlines and doubled spaces tidied, lower case."""
+    return (normalise_label(cell) or "").lower()
+
+
+def _key(value: str | None) -> str:
+    return (normalise_label(value) or "").lower()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------------------------
+
+
+def decode_text(raw: bytes, source_id: str, file_name: str) -> str:
+    """UTF-8 (with or without a byte order mark), else Windows-1252 (the 2022 and 2024 provider lists)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise ParseError(
+            source_id, file_name, "text encoding is UTF-8 or Windows-1252", str(error)
+        ) from error
+
+
+def find_header_row(rows: list[list[str]], source_id: str, file_name: str) -> int:
+    """Index of the header row: the first row naming URN, provision type and local authority."""
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        cells = {normalise_header(c) for c in row}
+        if "urn" in cells and "provision type" in cells and cells & {"local authority", "la"}:
+            return index
+    raise ParseError(
+        source_id,
+        file_name,
+        "header row found",
+        f"no row among the first {HEADER_SEARCH_ROWS} names 'URN', 'Provision type' and 'Local authority'",
+    )
+
+
+def map_columns(
+    header: list[str], source_id: str, file_name: str, layout: Layout = PROVIDER_LIST_LAYOUT
+) -> dict[int, str]:
+    """Column position -> canonical name for the columns used; raises on any unknown or repeated column."""
+    lookup = layout.lookup()
+    mapping: dict[int, str] = {}
+    unknown = []
+    for position, cell in enumerate(header):
+        name = normalise_header(cell)
+        if not name:
+            continue  # checked by the caller: an unnamed column must be empty
+        if name in lookup:
+            canonical = lookup[name]
+            if canonical in mapping.values():
+                raise ParseError(
+                    source_id, file_name, "one column per canonical name", f"two columns map to {canonical!r}"
+                )
+            mapping[position] = canonical
+        elif name not in layout.ignored:
+            unknown.append(cell)
+    if unknown:
+        raise ParseError(
+            source_id,
+            file_name,
+            "known column names",
+            f"unknown column(s) {unknown}: add them to the layout's column tables in analysis/sources/ofsted.py",
+        )
+    missing = [c for c in layout.required if c not in mapping.values()]
+    if missing:
+        raise ParseError(source_id, file_name, "required columns present", f"missing {missing}")
+    return mapping
+
+
+def read_provider_list(path: Path, source_id: str, layout: Layout = PROVIDER_LIST_LAYOUT) -> pl.DataFrame:
+    """Every provider row of an Ofsted list, canonical column names, all values as published text.
+
+    Adds `file_row` (1-based number of the CSV record in the file, for tracing a value back). Wholly empty rows
+    (spreadsheet padding) are dropped; any other row without a URN raises ParseError.
+    """
+    text = decode_text(path.read_bytes(), source_id, path.name)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise ParseError(source_id, path.name, "readable CSV", str(error)) from error
+    header_index = find_header_row(rows, source_id, path.name)
+    header = rows[header_index]
+    mapping = map_columns(header, source_id, path.name, layout)
+    unnamed = [i for i, cell in enumerate(header) if not normalise_header(cell)]
+
+    records: dict[str, list[str | None]] = {name: [] for name in mapping.values()}
+    file_rows: list[int] = []
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise ParseError(
+                source_id,
+                path.name,
+                "every row has the header's number of cells",
+                f"record {offset} has {len(row)} cells, the header {len(header)}",
+            )
+        filled = [i for i in unnamed if row[i].strip()]
+        if filled:
+            raise ParseError(
+                source_id,
+                path.name,
+                "unnamed columns are empty",
+                f"record {offset} has a value in column {filled[0] + 1}",
+            )
+        for position, name in mapping.items():
+            records[name].append(row[position])
+        file_rows.append(offset)
+    frame = pl.DataFrame(records, schema={name: pl.Utf8 for name in records}).with_columns(
+        pl.Series("file_row", file_rows, dtype=pl.Int64)
+    )
+    blank_urn = frame.filter(pl.col("urn").str.strip_chars() == "")
+    if blank_urn.height:
+        raise ParseError(
+            source_id, path.name, "every provider has a URN", f"record {blank_urn['file_row'][0]} has no URN"
+        )
+    return frame
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Children's homes
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _map_values(
+    frame: pl.DataFrame, column: str, table: dict[str, object], source_id: str, file_name: str, check: str
+) -> pl.Expr:
+    """An expression mapping a text column through `table` (case-insensitive); raises on any unlisted value."""
+    values = frame[column].to_list()
+    unknown = sorted({v for v in values if _key(v) not in table}, key=str)
+    if unknown:
+        raise ParseError(source_id, file_name, check, f"unexpected value(s) in {column}: {unknown[:10]}")
+    keys = pl.col(column).map_elements(_key, return_dtype=pl.Utf8)
+    return keys.replace_strict(list(table), list(table.values()))
+
+
+def _parse_dates(frame: pl.DataFrame, column: str, source_id: str, file_name: str) -> pl.Expr:
+    text = pl.col(column).str.strip_chars()
+    bad = frame.filter((text != "") & ~text.str.contains(_DATE_PATTERN))
+    if bad.height:
+        raise ParseError(
+            source_id,
+            file_name,
+            f"{column} is a dd/mm/yyyy date",
+            f"record {bad['file_row'][0]}: {bad[column][0]!r}",
+        )
+    return pl.when(text == "").then(None).otherwise(text).str.strptime(pl.Date, "%d/%m/%Y", strict=True)
+
+
+def childrens_homes_only(providers: pl.DataFrame, source_id: str, file_name: str) -> pl.DataFrame:
+    """The rows whose provision type is a children's home. Every provision type must be known (children's home
+    or another listed type): a new kind of children's home must not drop out silently."""
+    types = providers["provision_type"].to_list()
+    unknown = sorted(
+        {
+            t
+            for t in types
+            if _key(t) not in CHILDRENS_HOME_PROVISION_TYPES and _key(t) not in OTHER_PROVISION_TYPES
+        }
+    )
+    if unknown:
+        raise ParseError(
+            source_id, file_name, "known provision types", f"unexpected provision type(s) {unknown}"
+        )
+    homes = providers.filter(
+        pl.col("provision_type")
+        .map_elements(_key, return_dtype=pl.Utf8)
+        .is_in(list(CHILDRENS_HOME_PROVISION_TYPES))
+    )
+    if homes.is_empty():
+        raise ParseError(source_id, file_name, "children's homes present", "no row is a children's home")
+    return homes
+
+
+def parse_homes(path: Path, source_id: str) -> pl.DataFrame:
+    """The children's homes (all three registration types) of one Ofsted list, one row per home, typed.
+
+    Columns: snapshot_date, snapshot_kind, urn, provision_type, short_break_only, sector, owner_name_published,
+    registration_status, registration_date, latest_inspection_type, latest_inspection_date,
+    latest_overall_judgement, la_name_published, region_name_published, places, file_row, source_id.
+    Columns a year's file does not have are null (e.g. places in 2015, owner before 2018).
+    """
+    snapshot = snapshot_file(source_id)
+    name = path.name
+    providers = read_provider_list(path, source_id)
+
+    homes = childrens_homes_only(providers, source_id, name)
+
+    for optional in (
+        "region_name_published",
+        "places",
+        "registration_date",
+        "registration_status",
+        "short_break_only",
+        "multi_building",
+        "owner_name_published",
+        "latest_inspection_type",
+        "latest_inspection_date",
+        "latest_overall_judgement",
+    ):
+        if optional not in homes.columns:
+            homes = homes.with_columns(pl.lit(None, dtype=pl.Utf8).alias(optional))
+
+    urns = homes["urn"].str.strip_chars()
+    bad_urn = homes.filter(~urns.str.contains(URN_PATTERN))
+    if bad_urn.height:
+        raise ParseError(
+            source_id, name, "URN format", f"record {bad_urn['file_row'][0]}: {bad_urn['urn'][0]!r}"
+        )
+    duplicated = urns.filter(urns.is_duplicated()).unique().sort().to_list()
+    if duplicated:
+        raise ParseError(source_id, name, "one row per URN", f"URN(s) listed twice: {duplicated[:5]}")
+
+    places_text = pl.col("places").str.strip_chars()
+    bad_places = homes.filter(
+        places_text.is_not_null() & (places_text != "") & ~places_text.str.contains(r"^\d+$")
+    )
+    if bad_places.height:
+        raise ParseError(
+            source_id,
+            name,
+            "places is a whole number",
+            f"record {bad_places['file_row'][0]}: {bad_places['places'][0]!r}",
+        )
+
+    sector = _map_values(homes, "sector", SECTORS, source_id, name, "known sectors")
+    judgement_column = homes["latest_overall_judgement"]
+    judgement = (
+        pl.lit(None, dtype=pl.Utf8)
+        if judgement_column.null_count() == homes.height
+        else _map_values(
+            homes.with_columns(pl.col("latest_overall_judgement").fill_null("")),
+            "latest_overall_judgement",
+            {**JUDGEMENTS, "": None},
+            source_id,
+            name,
+            "known overall judgements",
+        )
+    )
+    short_break = (
+        pl.lit(None, dtype=pl.Boolean)
+        if homes["short_break_only"].null_count() == homes.height
+        else _map_values(
+            homes, "short_break_only", SHORT_BREAK_VALUES, source_id, name, "known short-break values"
+        )
+    )
+    status = (
+        pl.lit(None, dtype=pl.Utf8)
+        if homes["registration_status"].null_count() == homes.height
+        else _map_values(
+            homes,
+            "registration_status",
+            REGISTRATION_STATUSES,
+            source_id,
+            name,
+            "known registration statuses",
+        )
+    )
+    tidy = homes.select(
+        pl.lit(snapshot.snapshot_date).alias("snapshot_date"),
+        pl.lit(snapshot.kind).alias("snapshot_kind"),
+        pl.col("urn").str.strip_chars().alias("urn"),
+        _map_values(
+            homes, "provision_type", CHILDRENS_HOME_PROVISION_TYPES, source_id, name, "known provision types"
+        ).alias("provision_type"),
+        short_break.alias("short_break_only"),
+        sector.alias("sector"),
+        pl.col("owner_name_published")
+        .map_elements(normalise_label, return_dtype=pl.Utf8)
+        .replace("", None)
+        .alias("owner_name_published"),
+        status.alias("registration_status"),
+        _parse_dates(homes, "registration_date", source_id, name).alias("registration_date"),
+        pl.col("latest_inspection_type")
+        .map_elements(normalise_label, return_dtype=pl.Utf8)
+        .str.to_lowercase()
+        .replace("", None)
+        .str.replace(r"^full inspection$", "Full inspection")
+        .str.replace(r"^monitoring inspection$", "Monitoring inspection")
+        .alias("latest_inspection_type"),
+        _parse_dates(homes, "latest_inspection_date", source_id, name).alias("latest_inspection_date"),
+        judgement.alias("latest_overall_judgement"),
+        pl.col("la_name_published")
+        .map_elements(normalise_label, return_dtype=pl.Utf8)
+        .alias("la_name_published"),
+        pl.col("region_name_published")
+        .map_elements(normalise_label, return_dtype=pl.Utf8)
+        .alias("region_name_published"),
+        pl.when(places_text == "").then(None).otherwise(places_text).cast(pl.Int64).alias("places"),
+        pl.col("file_row"),
+        pl.lit(source_id).alias("source_id"),
+    )
+    not_home_sector = tidy.filter(~pl.col("sector").is_in(HOME_SECTORS))
+    if not_home_sector.height:
+        raise ParseError(
+            source_id,
+            name,
+            "children's home sectors",
+            f"record {not_home_sector['file_row'][0]}: {not_home_sector['sector'][0]!r}",
+        )
+    inspection_types = set(tidy["latest_inspection_type"].drop_nulls().unique().to_list())
+    if inspection_types - {"Full inspection", "Monitoring inspection"}:
+        raise ParseError(source_id, name, "known inspection types", f"unexpected {sorted(inspection_types)}")
+    blank_la = tidy.filter(pl.col("la_name_published").is_null() | (pl.col("la_name_published") == ""))
+    if blank_la.height:
+        raise ParseError(
+            source_id, name, "every home has a local authority", f"record {blank_la['file_row'][0]}"
+        )
+    return tidy.sort("urn")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Joiners and leavers: homes registered (joined) and closed (left) during the year to 31 March
+# --------------------------------------------------------------------------------------------------------------
+
+JOINERS_LEAVERS_SOURCE_IDS: list[str] = [
+    f"ofsted-joiners-leavers-{y}-{(y + 1) % 100:02d}" for y in range(2016, 2023)
+]
+_JOINERS_LEAVERS_PATTERN = re.compile(r"^ofsted-joiners-leavers-(\d{4})-(\d{2})$")
+
+JOINERS_LEAVERS_LAYOUT = Layout(
+    columns={
+        "urn": ("urn",),
+        "provision_type": ("provision type",),
+        "region_name_published": ("government office region",),
+        "la_name_published": ("local authority",),
+        "sector": ("sector",),
+        "places": ("places",),
+        "short_break_only": ("short-break-only children's home",),
+        "joiner_status": ("joiner status",),
+        "leaver_status": ("leaver status",),
+    },
+    ignored=frozenset(
+        {
+            "ofsted region",
+            "parliamentary constituency",
+            "name",
+            "notes",
+            "reason",
+            "flag for appealed",
+            "registration date",
+            "date closed",
+            "cancelled or resigned date",
+            "resigned/closed date",
+            "first effective date (that the provider became active)",
+            "first effective date (that the provider became resigned)",
+            "first effective date (that the provider closed)",
+            "first effective date (that the provider became cancelled)",
+            "registration status",
+            "registration status (as at @startdate)",
+            "registration status (as at @enddate)",
+            "registration status at 31 march 2019",
+            "registration status at 31 march 2020",
+            "registration status (as at 31 march 2022)",
+            "registration status (as at 1 april 2022)",
+            "registration status (as at 31 march 2023)",
+            "inspectorate (as at @startdate)",
+            "inspectorate (as at @enddate)",
+            "inspectorate (as at 1 april 2022)",
+            "inspectorate (as at 31 march 2023)",
+        }
+    ),
+    required=(
+        "urn",
+        "provision_type",
+        "sector",
+        "la_name_published",
+        "places",
+        "joiner_status",
+        "leaver_status",
+    ),
+)
+JOINER_VALUES: dict[str, bool] = {"joiner": True, "": False}
+LEAVER_VALUES: dict[str, bool] = {"leaver": True, "": False}
+
+
+def joiners_leavers_year_end(source_id: str) -> date:
+    """31 March that ends the year of a joiners-and-leavers file (`ofsted-joiners-leavers-2016-17` -> 2017-03-31)."""
+    match = _JOINERS_LEAVERS_PATTERN.match(source_id)
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise ValueError(f"{source_id!r} is not an Ofsted joiners-and-leavers source id")
+    return date(int(match.group(1)) + 1, 3, 31)
+
+
+def parse_joiners_leavers(path: Path, source_id: str) -> pl.DataFrame:
+    """Children's homes that joined (were registered) or left (closed, resigned, cancelled) during the year.
+
+    Columns: year_end_date, urn, provision_type, sector, places, joined, left, la_name_published,
+    region_name_published, file_row, source_id. A home can both join and leave in one year. Every row must be a
+    joiner or a leaver; places must be whole numbers.
+    """
+    name = path.name
+    year_end = joiners_leavers_year_end(source_id)
+    homes = childrens_homes_only(read_provider_list(path, source_id, JOINERS_LEAVERS_LAYOUT), source_id, name)
+    if "region_name_published" not in homes.columns:
+        homes = homes.with_columns(pl.lit(None, dtype=pl.Utf8).alias("region_name_published"))
+    urns = homes["urn"].str.strip_chars()
+    bad_urn = homes.filter(~urns.str.contains(URN_PATTERN))
+    if bad_urn.height:
+        raise ParseError(
+            source_id, name, "URN format", f"record {bad_urn['file_row'][0]}: {bad_urn['urn'][0]!r}"
+        )
+    duplicated = urns.filter(urns.is_duplicated()).unique().sort().to_list()
+    if duplicated:
+        raise ParseError(source_id, name, "one row per URN", f"URN(s) listed twice: {duplicated[:5]}")
+    places_text = pl.col("places").str.strip_chars()
+    bad_places = homes.filter(~places_text.str.contains(r"^\d+$"))
+    if bad_places.height:
+        raise ParseError(
+            source_id,
+            name,
+            "places is a whole number",
+            f"record {bad_places['file_row'][0]}: {bad_places['places'][0]!r}",
+        )
+    tidy = homes.select(
+        pl.lit(year_end).alias("year_end_date"),
+        urns.alias("urn"),
+        _map_values(
+            homes, "provision_type", CHILDRENS_HOME_PROVISION_TYPES, source_id, name, "known provision types"
+        ).alias("provision_type"),
+        _map_values(homes, "sector", SECTORS, source_id, name, "known sectors").alias("sector"),
+        places_text.cast(pl.Int64).alias("places"),
+        _map_values(homes, "joiner_status", JOINER_VALUES, source_id, name, "known joiner status").alias(
+            "joined"
+        ),
+        _map_values(homes, "leaver_status", LEAVER_VALUES, source_id, name, "known leaver status").alias(
+            "left"
+        ),
+        pl.col("la_name_published")
+        .map_elements(normalise_label, return_dtype=pl.Utf8)
+        .alias("la_name_published"),
+        pl.col("region_name_published")
+        .map_elements(normalise_label, return_dtype=pl.Utf8)
+        .alias("region_name_published"),
+        pl.col("file_row"),
+        pl.lit(source_id).alias("source_id"),
+    )
+    neither = tidy.filter(~pl.col("joined") & ~pl.col("left"))
+    if neither.height:
+        raise ParseError(
+            source_id, name, "every row is a joiner or a leaver", f"record {neither['file_row'][0]}"
+        )
+    not_home_sector = tidy.filter(~pl.col("sector").is_in(HOME_SECTORS))
+    if not_home_sector.height:
+        raise ParseError(
+            source_id,
+            name,
+            "children's home sectors",
+            f"record {not_home_sector['file_row'][0]}: {not_home_sector['sector'][0]!r}",
+        )
+    return tidy.sort("urn")
