@@ -16,6 +16,25 @@ import polars as pl
 
 # Order matters where a dataset reads another's built frame (see Dataset.needs).
 DATASET_MODULES: list[str] = [
+    # DfE children looked after (SSDA903)
+    "placements_at_31_march",
+    "placement_distance_national",
+    "childrens_homes_placements",
+    "population",
+    "missing_from_care",
+    "missing_incidents_by_placement",
+    "missing_over_24_hours",
+    # Ofsted children's homes
+    "childrens_homes",
+    "homes_reconciliation",
+    "childrens_homes_by_area",
+    "council_run_homes",
+    "ownership_concentration",
+    "childrens_homes_supply",
+    "childrens_homes_openings_closures",
+    # figures that exist only in reports, with citations
+    "published_figures",
+] = [
     "published_figures",
     "missing_from_care",
     "missing_incidents_by_placement",

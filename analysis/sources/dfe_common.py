@@ -51,7 +51,9 @@ def read_sfr_csv(path: Path, source_id: str, time_period: int, release: str) -> 
         & pl.col("New_geog_code").str.strip_chars().str.contains(GSS_LA_PATTERN)
         & pl.col("geog_c").str.strip_chars().str.contains(r"^\d{3}$")
     )
-    frame = frame.with_columns(pl.when(blank_la).then(pl.lit("LA")).otherwise(pl.col("geog_l")).alias("geog_l"))
+    frame = frame.with_columns(
+        pl.when(blank_la).then(pl.lit("LA")).otherwise(pl.col("geog_l")).alias("geog_l")
+    )
     levels = frame["geog_l"].str.strip_chars().unique().to_list()
     unknown = sorted(set(levels) - set(SFR_LEVELS), key=str)
     if unknown:

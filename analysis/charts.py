@@ -1,0 +1,844 @@
+"""Chart helpers for every chapter: Altair charts with a finding as title, units, source, alt text, the
+numbers as a table, CSV/PNG/SVG downloads and a citation.
+
+A chapter cell is three lines:
+
+    frame = data.load("missing_from_care").filter(...)
+    chart = charts.line(frame, x="time_period", y="value", color="measure",
+                        title="More children are recorded missing each year since 2015",
+                        y_title="Children (number)", breaks=[charts.Break(2015, "Definition changed")])
+    charts.show(chart, name="missing-trend", alt="Line chart: ...")
+
+`show` renders, in the page: the title and subtitle as text, the chart (Vega-Lite, drawn by the site's own
+copy of Vega served from _static/vendor: no CDN), the source line, notes on definition breaks, the chart
+description (alt text, also the SVG's accessible name), the numbers as an HTML table, download links
+(CSV of the chart's rows in the EES column layout and spreadsheet-safe, PNG, SVG rendered offline by
+vl-convert) and a "cite this chart" block. Files are written to the chart store (FFH_CHART_STORE, default
+book/_build/chart-files) and copied next to the site's pages by the Sphinx extension in analysis/site.py,
+which also fills in the page URL and the relative path to the site root.
+
+Builders: line, bar (stacked / grouped / 100%), ranked_bar, scatter, hex_map. Each returns an Altair chart
+you may still adjust (`.properties(height=...)`); the bookkeeping `show` needs is kept in `usermeta`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import polars as pl
+
+from analysis import data, layout, settings
+
+# --------------------------------------------------------------------------------------------------
+# Look: UK Government Analysis Function palette (categorical, in this order) and a single-hue ramp.
+# --------------------------------------------------------------------------------------------------
+DARK_BLUE = "#12436D"
+TURQUOISE = "#28A197"
+DARK_PINK = "#801650"
+ORANGE = "#F46A25"
+DARK_GREY = "#3D3D3D"
+LIGHT_PURPLE = "#A285D1"
+CATEGORICAL = [DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE]
+# Sequential (light -> dark blue) for maps; the lightest still contrasts with the white page border.
+SEQUENTIAL = ["#D6E0EA", "#9FB6CC", "#6A8DAF", "#3A6791", DARK_BLUE]
+NO_DATA = "#BFBFBF"
+TEXT = "#0B0C0C"
+FONT = "Arial, 'Liberation Sans', Helvetica, sans-serif"
+WIDTH = 640
+HEIGHT = 360
+
+# Placeholders the Sphinx extension (analysis.site.setup) replaces in every built page.
+ROOT_TOKEN = "%%FFH_ROOT%%"
+PAGE_URL_TOKEN = "%%FFH_PAGE_URL%%"
+PAGE_TITLE_TOKEN = "%%FFH_PAGE_TITLE%%"
+CHART_URL_PREFIX = "_static/charts/"
+HELPER_PREFIX = "_ffh_"
+NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+EXTENSIONS = ("csv", "png", "svg")
+
+# The columns every chart CSV must carry (EES layout) so a download can be traced to its source.
+REQUIRED_COLUMNS = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name",
+                    "source_id", "source_release"]
+
+CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "background": "white",
+    "padding": 8,
+    "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
+    "axis": {
+        "labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal", "labelColor": TEXT,
+        "titleColor": TEXT, "gridColor": "#E1E1E1", "domainColor": DARK_GREY, "tickColor": DARK_GREY,
+        "labelLimit": 260,
+    },
+    "legend": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal", "labelColor": TEXT,
+               "titleColor": TEXT, "orient": "top", "direction": "vertical", "labelLimit": 500},
+    "title": {"fontSize": 17, "anchor": "start", "color": TEXT, "subtitleFontSize": 13,
+              "subtitleColor": DARK_GREY, "offset": 14},
+    "range": {"category": CATEGORICAL, "ramp": SEQUENTIAL, "ordinal": SEQUENTIAL},
+    "line": {"strokeWidth": 3},
+    "point": {"size": 45, "filled": True},
+    "text": {"color": TEXT, "fontSize": 12},
+}
+
+
+@dataclass(frozen=True)
+class Break:
+    """A definition break: the series changes from `at` (e.g. 2015); drawn as a rule just before it.
+
+    Lines are never joined across a break: each side is drawn as its own segment.
+    """
+
+    at: float
+    label: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"at": self.at, "label": self.label}
+
+
+class ChartError(ValueError):
+    """A chart is missing something every chart must have (title, units, alt text, source columns)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Builders
+# --------------------------------------------------------------------------------------------------
+
+
+def _frame(frame: Any) -> pl.DataFrame:
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    try:
+        return pl.from_pandas(frame)
+    except Exception as error:  # pragma: no cover - defensive
+        raise TypeError(f"expected a polars or pandas DataFrame, got {type(frame).__name__}") from error
+
+
+def _need(frame: pl.DataFrame, *columns: str | None) -> None:
+    missing = [c for c in columns if c and c not in frame.columns]
+    if missing:
+        raise ChartError(f"columns {missing} are not in the frame (columns: {frame.columns})")
+
+
+def _require_title(title: str) -> None:
+    if not title or not str(title).strip():
+        raise ChartError("every chart needs a title that states the finding")
+
+
+def _axis_title(frame: pl.DataFrame, given: str | None, what: str, dataset: str | None = None) -> str:
+    """The value axis title; derived from measures.csv units when the frame holds one unit only."""
+    if given:
+        return given
+    if "measure" in frame.columns:
+        units = {data.measure_unit(m, dataset) for m in frame["measure"].drop_nulls().unique().to_list()}
+        if len(units) == 1:
+            unit = units.pop()
+            return unit[:1].upper() + unit[1:] + " (number)" if unit else ""
+    raise ChartError(f"give {what} with units, e.g. 'Children (number)' or 'Rate per 10,000 children'")
+
+
+def _format_for(frame: pl.DataFrame, column: str, given: str | None) -> str:
+    if given:
+        return given
+    return ",.0f" if frame.schema[column].is_integer() else ",.1f"
+
+
+def _series_labels(frame: pl.DataFrame, column: str, labels: Mapping[str, str] | None,
+                   dataset: str | None = None) -> pl.DataFrame:
+    """Add the legend label column: explicit labels, else measure labels for `measure`, else the value."""
+    values = frame[column].cast(pl.Utf8).unique().drop_nulls().to_list()
+    mapping: dict[str, str] = {}
+    for value in values:
+        if labels and value in labels:
+            mapping[value] = labels[value]
+        elif column == "measure":
+            mapping[value] = data.measure_label(value, dataset)
+        else:
+            mapping[value] = value
+    return frame.with_columns(
+        pl.col(column).cast(pl.Utf8).replace_strict(mapping, default=None).alias(f"{HELPER_PREFIX}series")
+    )
+
+
+def _title(title: str, subtitle: str | Sequence[str] | None) -> alt.TitleParams:
+    _require_title(title)
+    if subtitle:
+        lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+        return alt.TitleParams(text=title, subtitle=lines)
+    return alt.TitleParams(text=title)
+
+
+def _meta(kind: str, **values: Any) -> dict[str, Any]:
+    return {"ffh": {"kind": kind, **values}}
+
+
+def _break_layers(breaks: Sequence[Break], x_type: str) -> list[alt.Chart]:
+    if not breaks:
+        return []
+    offset = 0.5 if x_type == "quantitative" else 0
+    rows = [{"at": b.at - offset, "label": b.label, "from": b.at} for b in breaks]
+    source = alt.InlineData(values=rows)
+    rule = alt.Chart(source).mark_rule(color=DARK_GREY, strokeDash=[5, 4], strokeWidth=1.5).encode(
+        x=alt.X("at:Q"), tooltip=[alt.Tooltip("label:N", title="Definition change")]
+    )
+    text = alt.Chart(source).mark_text(
+        align="left", baseline="top", dx=5, dy=4, color=DARK_GREY, fontSize=12, lineBreak="\n"
+    ).encode(x=alt.X("at:Q"), y=alt.value(0), text="label:N")
+    return [rule, text]
+
+
+def line(
+    frame: Any,
+    *,
+    x: str = "time_period",
+    y: str = "value",
+    color: str | None = None,
+    title: str,
+    subtitle: str | Sequence[str] | None = None,
+    x_title: str = "Year (as at or ending 31 March)",
+    y_title: str | None = None,
+    color_title: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    breaks: Sequence[Break] = (),
+    dataset: str | None = None,
+    y_format: str | None = None,
+    y_zero: bool = True,
+    points: bool = True,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> alt.LayerChart:
+    """A trend line per series (`color`), years on x. Breaks draw a labelled rule and split the line."""
+    frame = _frame(frame)
+    _need(frame, x, y, color)
+    y_title = _axis_title(frame, y_title, "y_title", dataset)
+    y_format = _format_for(frame, y, y_format)
+    if color:
+        frame = _series_labels(frame, color, labels, dataset)
+    cuts = sorted(b.at for b in breaks)
+    frame = frame.with_columns(
+        pl.sum_horizontal([(pl.col(x) >= cut).cast(pl.Int32) for cut in cuts] or [pl.lit(0)]).alias(
+            f"{HELPER_PREFIX}segment"
+        )
+    )
+    series = f"{HELPER_PREFIX}series"
+    color_title = color_title or ("Measure" if color == "measure" else (color or "").replace("_", " ").capitalize())
+    encoding: dict[str, Any] = {
+        "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d", tickMinStep=1),
+                   scale=alt.Scale(zero=False, nice=False)),
+        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=y_zero)),
+        "detail": alt.Detail(f"{HELPER_PREFIX}segment:N"),
+        "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title, format="d")]
+        + ([alt.Tooltip(f"{series}:N", title=color_title)] if color else [])
+        + [alt.Tooltip(f"{y}:Q", title=y_title, format=y_format)],
+    }
+    if color:
+        encoding["color"] = alt.Color(f"{series}:N", title=color_title, legend=alt.Legend(title=color_title))
+    layers = [alt.Chart().mark_line(**({} if color else {"color": DARK_BLUE})).encode(**encoding)]
+    if points:
+        layers.append(alt.Chart().mark_point(**({} if color else {"color": DARK_BLUE})).encode(**encoding))
+    layers += _break_layers(breaks, "quantitative")
+    fields = [x, y] + ([color, series] if color else []) + [f"{HELPER_PREFIX}segment"]
+    return alt.layer(*layers, data=frame).properties(
+        title=_title(title, subtitle), width=width, height=height,
+        usermeta=_meta("line", x=x, y=y, color=color, series=series if color else None, x_title=x_title,
+                       y_title=y_title, color_title=color_title if color else None, format=y_format,
+                       x_format="d", breaks=[b.as_dict() for b in breaks], fields=fields),
+    )
+
+
+def bar(
+    frame: Any,
+    *,
+    x: str = "time_period",
+    y: str = "value",
+    color: str | None = None,
+    title: str,
+    subtitle: str | Sequence[str] | None = None,
+    x_title: str = "Year (as at or ending 31 March)",
+    y_title: str | None = None,
+    color_title: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    mode: str = "stacked",
+    order: Sequence[str] | None = None,
+    breaks: Sequence[Break] = (),
+    dataset: str | None = None,
+    y_format: str | None = None,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> alt.LayerChart:
+    """Vertical bars for categories or years on x; `mode` = "stacked", "grouped" or "percent" (100%)."""
+    if mode not in ("stacked", "grouped", "percent"):
+        raise ChartError("mode must be 'stacked', 'grouped' or 'percent'")
+    frame = _frame(frame)
+    _need(frame, x, y, color)
+    y_title = _axis_title(frame, y_title, "y_title", dataset)
+    y_format = _format_for(frame, y, y_format)
+    series = f"{HELPER_PREFIX}series"
+    if color:
+        frame = _series_labels(frame, color, labels, dataset)
+    color_title = color_title or ("Measure" if color == "measure" else (color or "").replace("_", " ").capitalize())
+    axis_format = ".0%" if mode == "percent" else y_format
+    x_enc = alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=0))
+    y_enc = alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=axis_format),
+                  stack={"stacked": "zero", "grouped": None, "percent": "normalize"}[mode])
+    encoding: dict[str, Any] = {
+        "x": x_enc, "y": y_enc,
+        "tooltip": [alt.Tooltip(f"{x}:N", title=x_title)]
+        + ([alt.Tooltip(f"{series}:N", title=color_title)] if color else [])
+        + [alt.Tooltip(f"{y}:Q", title=y_title, format=y_format)],
+    }
+    if color:
+        domain = ([(labels or {}).get(o, data.measure_label(o, dataset) if color == "measure" else o) for o in order]
+                  if order else alt.Undefined)
+        encoding["color"] = alt.Color(f"{series}:N", title=color_title, scale=alt.Scale(domain=domain),
+                                      legend=alt.Legend(title=color_title))
+        encoding["order"] = alt.Order(f"{HELPER_PREFIX}order:Q")
+        if mode == "grouped":
+            encoding["xOffset"] = alt.XOffset(f"{series}:N", scale=alt.Scale(domain=domain))
+        ranks = {v: i for i, v in enumerate(order or sorted(frame[color].cast(pl.Utf8).unique().drop_nulls()))}
+        frame = frame.with_columns(
+            pl.col(color).cast(pl.Utf8).replace_strict(ranks, default=len(ranks)).alias(f"{HELPER_PREFIX}order")
+        )
+    layers = [alt.Chart().mark_bar(**({} if color else {"color": DARK_BLUE})).encode(**encoding)]
+    if breaks:
+        raise ChartError("breaks on bar charts: split the bars into two charts or use line()")
+    fields = [x, y] + ([color, series, f"{HELPER_PREFIX}order"] if color else [])
+    return alt.layer(*layers, data=frame).properties(
+        title=_title(title, subtitle), width=width, height=height,
+        usermeta=_meta("bar", x=x, y=y, color=color, series=series if color else None, x_title=x_title,
+                       y_title=y_title, color_title=color_title if color else None, format=y_format,
+                       x_format=None, mode=mode, breaks=[], fields=fields),
+    )
+
+
+def ranked_bar(
+    frame: Any,
+    *,
+    category: str = "la_name",
+    value: str = "value",
+    title: str,
+    subtitle: str | Sequence[str] | None = None,
+    value_title: str | None = None,
+    category_title: str = "Council",
+    highlight: Iterable[str] = (),
+    reference: tuple[float, str] | None = None,
+    value_format: str | None = None,
+    dataset: str | None = None,
+    descending: bool = True,
+    width: int = 520,
+    row_height: int = 16,
+) -> alt.LayerChart:
+    """Horizontal bars, one per area, sorted by value; `highlight` areas in dark pink; optional reference
+    line (e.g. (45.2, "England 45.2%")). Areas with no value (suppressed) are listed in the table."""
+    frame = _frame(frame)
+    _need(frame, category, value)
+    value_title = _axis_title(frame, value_title, "value_title", dataset)
+    value_format = _format_for(frame, value, value_format)
+    marked = set(highlight)
+    unknown = marked - set(frame[category].drop_nulls().to_list())
+    if unknown:
+        raise ChartError(f"highlight names not in the frame: {sorted(unknown)}")
+    flag = f"{HELPER_PREFIX}highlight"
+    frame = frame.with_columns(pl.col(category).is_in(list(marked)).alias(flag))
+    shown = frame.filter(pl.col(value).is_not_null())
+    height = max(row_height * shown.height, 60)
+    sort = alt.EncodingSortField(field=value, order="descending" if descending else "ascending")
+    bars = alt.Chart().mark_bar().encode(
+        y=alt.Y(f"{category}:N", sort=sort, title=category_title, axis=alt.Axis(labelFontSize=11)),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format, orient="top")),
+        color=alt.condition(f"datum.{flag}", alt.value(DARK_PINK), alt.value(DARK_BLUE)),
+        tooltip=[alt.Tooltip(f"{category}:N", title=category_title),
+                 alt.Tooltip(f"{value}:Q", title=value_title, format=value_format)],
+    ).transform_filter(f"isValid(datum['{value}'])")
+    layers: list[alt.Chart] = [bars]
+    if reference is not None:
+        ref = alt.InlineData(values=[{"v": reference[0], "label": reference[1]}])
+        layers.append(alt.Chart(ref).mark_rule(color=ORANGE, strokeWidth=2).encode(x="v:Q"))
+        layers.append(alt.Chart(ref).mark_text(align="left", dx=4, baseline="bottom", color=TEXT).encode(
+            x="v:Q", y=alt.value(height), text="label:N"))
+    return alt.layer(*layers, data=frame).properties(
+        title=_title(title, subtitle), width=width, height=height,
+        usermeta=_meta("ranked_bar", x=value, y=category, color=None, series=None, x_title=value_title,
+                       y_title=category_title, format=value_format, breaks=[], descending=descending,
+                       fields=[category, value, flag]),
+    )
+
+
+def scatter(
+    frame: Any,
+    *,
+    x: str,
+    y: str,
+    label: str = "la_name",
+    color: str | None = None,
+    title: str,
+    subtitle: str | Sequence[str] | None = None,
+    x_title: str,
+    y_title: str,
+    color_title: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    highlight: Iterable[str] = (),
+    x_format: str | None = None,
+    y_format: str | None = None,
+    width: int = WIDTH,
+    height: int = 420,
+) -> alt.LayerChart:
+    """One point per area (e.g. children's homes places vs children in care); `highlight` names are labelled."""
+    frame = _frame(frame)
+    _need(frame, x, y, label, color)
+    if not x_title or not y_title:
+        raise ChartError("scatter needs x_title and y_title with units")
+    x_format = _format_for(frame, x, x_format)
+    y_format = _format_for(frame, y, y_format)
+    series = f"{HELPER_PREFIX}series"
+    if color:
+        frame = _series_labels(frame, color, labels)
+        color_title = color_title or color.replace("_", " ").capitalize()
+    marked = set(highlight)
+    flag = f"{HELPER_PREFIX}highlight"
+    frame = frame.with_columns(pl.col(label).is_in(list(marked)).alias(flag))
+    encoding: dict[str, Any] = {
+        "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=x_format)),
+        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+        "tooltip": [alt.Tooltip(f"{label}:N", title="Area"), alt.Tooltip(f"{x}:Q", title=x_title, format=x_format),
+                    alt.Tooltip(f"{y}:Q", title=y_title, format=y_format)],
+    }
+    if color:
+        encoding["color"] = alt.Color(f"{series}:N", title=color_title)
+        encoding["shape"] = alt.Shape(f"{series}:N", title=color_title)
+    points = alt.Chart().mark_point(opacity=0.85, **({} if color else {"color": DARK_BLUE})).encode(**encoding)
+    layers = [points]
+    if marked:
+        layers.append(alt.Chart().mark_text(align="left", dx=7, dy=-7, fontWeight="bold").encode(
+            x=f"{x}:Q", y=f"{y}:Q", text=f"{label}:N").transform_filter(f"datum.{flag}"))
+    fields = [label, x, y, flag] + ([color, series] if color else [])
+    return alt.layer(*layers, data=frame).properties(
+        title=_title(title, subtitle), width=width, height=height,
+        usermeta=_meta("scatter", x=x, y=y, label=label, color=color, series=series if color else None,
+                       x_title=x_title, y_title=y_title, color_title=color_title if color else None,
+                       format=y_format, x_format=x_format, breaks=[], fields=fields),
+    )
+
+
+HEX_CODE_COLUMNS = ("current_la_code", "new_la_code", "la_code", "code", "gss_code", "id")
+
+
+def _hex_cells(cells: Any | None) -> pl.DataFrame:
+    if cells is None:
+        from analysis import geography  # written by the geography helper: hex_cells() -> frame with q, r
+
+        cells = geography.hex_cells()
+    cells = _frame(cells)
+    _need(cells, "q", "r")
+    code = next((c for c in HEX_CODE_COLUMNS if c in cells.columns), None)
+    if code is None:
+        raise ChartError(f"hex cells need a code column, one of {HEX_CODE_COLUMNS}")
+    name = next((c for c in ("current_la_name", "la_name", "name", "n") if c in cells.columns), code)
+    return cells.select(pl.col(code).alias(f"{HELPER_PREFIX}code"), pl.col(name).alias(f"{HELPER_PREFIX}cell_name"),
+                        pl.col("q").cast(pl.Int64), pl.col("r").cast(pl.Int64))
+
+
+def _hexagon(q: int, r: int) -> list[list[float]]:
+    """Pointy-top hexagon around the centre of cell (q, r) in an odd-r layout (odd rows shifted right)."""
+    cx = q + (0.5 if r % 2 else 0.0)
+    cy = r * math.sqrt(3) / 2
+    radius = 1 / math.sqrt(3)  # circumradius for unit horizontal spacing
+    ring = [[round(cx + radius * math.cos(math.radians(a)), 6), round(cy + radius * math.sin(math.radians(a)), 6)]
+            for a in (90, 150, 210, 270, 330, 30)]
+    return ring + [ring[0]]
+
+
+def hex_map(
+    frame: Any,
+    *,
+    value: str = "value",
+    code: str = "current_la_code",
+    name: str = "current_la_name",
+    title: str,
+    subtitle: str | Sequence[str] | None = None,
+    value_title: str | None = None,
+    value_format: str | None = None,
+    cells: Any | None = None,
+    dataset: str | None = None,
+    classes: int = 5,
+    width: int = 460,
+    height: int = 560,
+) -> alt.LayerChart:
+    """A hex tile map of councils (one cell each, odd-r layout from analysis.geography.hex_cells()),
+    coloured in `classes` equal-interval bands; councils without a value are grey ("no data")."""
+    frame = _frame(frame)
+    _need(frame, value, code, name)
+    value_title = _axis_title(frame, value_title, "value_title", dataset)
+    value_format = _format_for(frame, value, value_format)
+    if frame[code].is_null().any():
+        raise ChartError(f"hex_map: rows without {code}; filter to council rows")
+    if frame[code].is_duplicated().any():
+        raise ChartError(f"hex_map needs one row per council; {code} repeats")
+    grid = _hex_cells(cells)
+    cell_code = f"{HELPER_PREFIX}code"
+    unmatched = sorted(set(frame[code].to_list()) - set(grid[cell_code].to_list()))
+    if unmatched:
+        raise ChartError(f"councils with no hex cell: {unmatched}")
+    padding = f"{HELPER_PREFIX}padding"
+    empty = grid.filter(~pl.col(cell_code).is_in(frame[code].to_list()))
+    merged = pl.concat(
+        [frame.with_columns(pl.col(code).alias(cell_code), pl.col(name).alias(f"{HELPER_PREFIX}name"),
+                            pl.lit(False).alias(padding)),
+         empty.select(cell_code, pl.col(f"{HELPER_PREFIX}cell_name").alias(f"{HELPER_PREFIX}name"),
+                      pl.lit(True).alias(padding))],
+        how="diagonal_relaxed",
+    )
+    features = [{"type": "Feature", "id": row[cell_code],
+                 "geometry": {"type": "Polygon", "coordinates": [_hexagon(row["q"], row["r"])]}, "properties": {}}
+                for row in grid.iter_rows(named=True)]
+    scale = alt.Scale(type="quantize", range=SEQUENTIAL[-classes:], nice=True, zero=False)
+    lookup = {"lookup": cell_code, "from_": alt.LookupData(data=alt.InlineData(values=features), key="id"),
+              "as_": f"{HELPER_PREFIX}geo"}
+    tooltip = [alt.Tooltip(f"{HELPER_PREFIX}name:N", title="Council"),
+               alt.Tooltip(f"{value}:Q", title=value_title, format=value_format)]
+    # every cell grey first ("no figure"), then the cells with a value coloured on top
+    base = alt.Chart().mark_geoshape(stroke="white", strokeWidth=1, fill=NO_DATA).encode(
+        shape=alt.Shape(f"{HELPER_PREFIX}geo:G"), tooltip=tooltip,
+    ).transform_lookup(**lookup).project(type="identity", reflectY=True)
+    coloured = alt.Chart().mark_geoshape(stroke="white", strokeWidth=1).encode(
+        shape=alt.Shape(f"{HELPER_PREFIX}geo:G"),
+        color=alt.Color(f"{value}:Q", title=value_title, scale=scale,
+                        legend=alt.Legend(format=value_format, orient="right", direction="vertical")),
+        tooltip=tooltip,
+    ).transform_filter(f"isValid(datum['{value}'])").transform_lookup(**lookup).project(
+        type="identity", reflectY=True)
+    shapes = [base, coloured]
+    return alt.layer(*shapes, data=merged).properties(
+        title=_title(title, subtitle), width=width, height=height,
+        usermeta=_meta("hex_map", x=name, y=value, color=None, series=None, x_title="Council",
+                       y_title=value_title, format=value_format, breaks=[], value_field=value,
+                       no_data_note="Grey cells: no figure (suppressed, not published, or no council row).",
+                       fields=[cell_code, f"{HELPER_PREFIX}name", value]),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------------------
+
+
+def chart_store() -> Path:
+    """Where show() writes chart files: FFH_CHART_STORE, else book/_build/chart-files."""
+    override = os.environ.get("FFH_CHART_STORE")
+    return Path(override).resolve() if override else settings.PROJECT_ROOT / "book" / "_build" / "chart-files"
+
+
+@dataclass
+class Rendered:
+    """What show() produced: the page HTML and the files written to the chart store."""
+
+    name: str
+    html: str
+    files: dict[str, Path]
+    spec: dict[str, Any]
+    export_spec: dict[str, Any]
+    table: pl.DataFrame
+    citation: str
+    source: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:  # display(rendered) in a notebook
+        return self.html
+
+
+def _title_parts(chart: Any) -> tuple[str, list[str]]:
+    title = getattr(chart, "title", alt.Undefined)
+    if title is alt.Undefined or title is None:
+        raise ChartError("every chart needs a title that states the finding")
+    if isinstance(title, str):
+        return title, []
+    text = title.text
+    text = " ".join(text) if isinstance(text, list) else str(text)
+    subtitle = title.subtitle if title.subtitle is not alt.Undefined else []
+    subtitle = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    _require_title(text)
+    return text, subtitle
+
+
+def _chart_meta(chart: Any) -> dict[str, Any]:
+    meta = getattr(chart, "usermeta", alt.Undefined)
+    if meta is alt.Undefined or "ffh" not in meta:
+        raise ChartError("show() needs a chart made by analysis.charts (line, bar, ranked_bar, scatter, hex_map)")
+    return dict(meta["ffh"])
+
+
+def _chart_frame(chart: Any) -> pl.DataFrame:
+    """The chart's own rows (without the empty map cells hex_map adds)."""
+    frame = chart.data
+    if not isinstance(frame, pl.DataFrame):
+        raise ChartError("the chart's data must be a polars frame from analysis.data.load()")
+    padding = f"{HELPER_PREFIX}padding"
+    if padding in frame.columns:
+        frame = frame.filter(~pl.col(padding))
+    return frame
+
+
+def _strip_helpers(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select([c for c in frame.columns if not c.startswith(HELPER_PREFIX)])
+
+
+def _ees_order(frame: pl.DataFrame) -> pl.DataFrame:
+    first = [c for c in layout.EES_GEOGRAPHY_COLUMNS + layout.CURRENT_LA_COLUMNS if c in frame.columns]
+    last = [c for c in layout.PROVENANCE_COLUMNS if c in frame.columns]
+    middle = [c for c in frame.columns if c not in first and c not in last]
+    return frame.select(first + middle + last)
+
+
+def _format_value(value: Any, spec: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if spec in ("d", ",d"):
+        spec = spec.replace("d", ".0f")
+    try:
+        return format(value, spec)
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def _cell(value: Any, note: Any, spec: str) -> str:
+    if value is None:
+        return f"no figure: {note}" if note else "no figure"
+    return _format_value(value, spec)
+
+
+def table_frame(chart: Any, frame: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The chart's numbers as a display table (text cells), one column per series for trend charts."""
+    meta = _chart_meta(chart)
+    frame = frame if frame is not None else _chart_frame(chart)
+    kind, fmt = meta["kind"], meta["format"]
+    value_field = {"ranked_bar": meta["x"]}.get(kind, meta["y"])
+    note_col = "value_note" if "value_note" in frame.columns and value_field == "value" else None
+    notes = frame[note_col].to_list() if note_col else [None] * frame.height
+    if kind in ("line", "bar"):
+        x, y, series = meta["x"], meta["y"], meta.get("series")
+        x_fmt = meta.get("x_format")
+        shown = frame.with_columns(
+            pl.Series(f"{HELPER_PREFIX}cell", [_cell(v, n, fmt) for v, n in zip(frame[y].to_list(), notes, strict=True)]),
+            pl.Series(f"{HELPER_PREFIX}x", [_format_value(v, x_fmt) if x_fmt else str(v) for v in frame[x].to_list()]),
+        )
+        if series:
+            if shown.select(x, series).is_duplicated().any():
+                raise ChartError(f"more than one row per ({x}, series): filter the frame to what the chart shows")
+            order = list(dict.fromkeys(shown.sort(series)[series].to_list()))
+            wide = shown.sort(x).pivot(on=series, index=f"{HELPER_PREFIX}x", values=f"{HELPER_PREFIX}cell",
+                                       aggregate_function=None, sort_columns=False)
+            wide = wide.select([f"{HELPER_PREFIX}x"] + order).with_columns(pl.all().fill_null("not in this series"))
+            return wide.rename({f"{HELPER_PREFIX}x": meta["x_title"]})
+        if shown[x].is_duplicated().any():
+            raise ChartError(f"more than one row per {x}: filter the frame to what the chart shows")
+        return shown.sort(x).select(pl.col(f"{HELPER_PREFIX}x").alias(meta["x_title"]),
+                                    pl.col(f"{HELPER_PREFIX}cell").alias(meta["y_title"]))
+    if kind == "ranked_bar":
+        cat, value = meta["y"], meta["x"]
+        shown = frame.with_columns(pl.Series(f"{HELPER_PREFIX}cell",
+                                             [_cell(v, n, fmt) for v, n in zip(frame[value].to_list(), notes, strict=True)]))
+        shown = shown.sort(value, descending=meta.get("descending", True), nulls_last=True)
+        return shown.select(pl.col(cat).alias(meta["y_title"]), pl.col(f"{HELPER_PREFIX}cell").alias(meta["x_title"]))
+    if kind == "hex_map":
+        name, value = meta["x"], meta["y"]
+        shown = frame.with_columns(pl.Series(f"{HELPER_PREFIX}cell",
+                                             [_cell(v, n, fmt) for v, n in zip(frame[value].to_list(), notes, strict=True)]))
+        return shown.sort(name).select(pl.col(name).alias("Council"), pl.col(f"{HELPER_PREFIX}cell").alias(meta["y_title"]))
+    if kind == "scatter":
+        label, x, y = meta["label"], meta["x"], meta["y"]
+        cols = [pl.col(label).alias("Area")]
+        if meta.get("series"):
+            cols.append(pl.col(meta["series"]).alias(meta["color_title"]))
+        cols += [pl.col(x).map_elements(lambda v: _format_value(v, meta["x_format"]), return_dtype=pl.Utf8).alias(meta["x_title"]),
+                 pl.col(y).map_elements(lambda v: _format_value(v, fmt), return_dtype=pl.Utf8).alias(meta["y_title"])]
+        return frame.sort(label).select(cols).with_columns(pl.all().fill_null("no figure"))
+    raise ChartError(f"unknown chart kind {kind!r}")
+
+
+def _html_table(table: pl.DataFrame, caption: str) -> str:
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
+    rows = []
+    for row in table.iter_rows():
+        first, *rest = row
+        cells = f'<th scope="row">{html.escape(str(first))}</th>' + "".join(
+            f'<td class="ffh-num">{html.escape(str(v))}</td>' for v in rest)
+        rows.append(f"<tr>{cells}</tr>")
+    return (f'<table class="ffh-data-table"><caption>{html.escape(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    chars = max(40, int(width / 6.2))
+    return textwrap.wrap(text, chars) or [text]
+
+
+def _export_spec(chart: Any, frame: pl.DataFrame, title: str, subtitle: list[str], source: str,
+                 notes: list[str], alt_text: str, width: int) -> dict[str, Any]:
+    inner = chart.copy(deep=False)
+    inner.usermeta = alt.Undefined
+    footer = _wrap(source, width) + [line for note in notes for line in _wrap(note, width)]
+    footer.append("Far from home: open data on children in care. Licence: Open Government Licence v3.0.")
+    inner.title = alt.TitleParams(text=footer, orient="bottom", anchor="start", fontSize=11,
+                                  fontWeight="normal", color=DARK_GREY, offset=18)
+    top = alt.TitleParams(text=_wrap(title, width + 80), subtitle=subtitle or alt.Undefined)
+    spec = alt.vconcat(inner, title=top, description=alt_text).configure(**CONFIG).to_dict()
+    return spec
+
+
+def _page_spec(chart: Any, alt_text: str) -> dict[str, Any]:
+    inner = chart.copy(deep=False)
+    inner.usermeta = alt.Undefined
+    inner.title = alt.Undefined
+    inner.description = alt_text
+    spec = inner.configure(**CONFIG).to_dict()
+    spec.pop("$schema", None)  # the page names no other host; ffh.js embeds with mode "vega-lite"
+    return spec
+
+
+def _project(chart: Any, fields: list[str]) -> Any:
+    """The chart with only the columns it draws (keeps the page small; the CSV has every column)."""
+    projected = chart.copy(deep=False)
+    projected.data = chart.data.select([f for f in dict.fromkeys(fields) if f in chart.data.columns])
+    return projected
+
+
+def _atomic_write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(content)
+    os.replace(tmp, path)
+
+
+def citation_text(title: str, source: str, data_date: date, year: int | None = None) -> str:
+    """The citation's text up to the page URL (the page title is filled in by the site build)."""
+    year = year or date.today().year
+    return (f"Far from home ({year}). \u201c{title}\u201d [chart]. In: {PAGE_TITLE_TOKEN}. {source} "
+            f"Data retrieved from the publishers on {data.format_date(data_date)}. Available at: ")
+
+
+def render(
+    chart: Any,
+    *,
+    name: str,
+    alt: str,
+    data: pl.DataFrame | None = None,
+    source: str | None = None,
+    notes: Sequence[str] = (),
+    store: Path | None = None,
+) -> Rendered:
+    """Write the chart's files (CSV, PNG, SVG) and return its page HTML. See show()."""
+    import vl_convert as vlc
+
+    from analysis import data as data_module
+
+    if not NAME_PATTERN.match(name or ""):
+        raise ChartError(f"chart name {name!r}: use lower-case words joined by hyphens, unique in the book")
+    if not alt or len(alt.strip()) < 30:
+        raise ChartError("alt text: describe what the chart shows and its main numbers (at least a sentence)")
+    title, subtitle = _title_parts(chart)
+    meta = _chart_meta(chart)
+    chart_frame = _chart_frame(chart)
+    frame = _strip_helpers(chart_frame)
+    if data is not None:
+        if not isinstance(data, pl.DataFrame) or not data.equals(frame.select(data.columns)) or set(
+            data.columns
+        ) != set(frame.columns):
+            raise ChartError("data= must be the frame the chart was built from (the CSV must be the chart's numbers)")
+        frame = data
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ChartError(f"the chart's frame lacks EES/provenance columns {missing}: keep them when filtering")
+    source = source or data_module.source_line(frame)
+    data_date = data_module.last_refreshed(sorted(frame["source_id"].unique().drop_nulls().to_list()))
+    break_notes = [f"Break in the series from {b['at']:g}: {' '.join(b['label'].split())}" for b in meta.get("breaks", [])]
+    if meta.get("no_data_note"):
+        break_notes.append(meta["no_data_note"])
+    all_notes = list(break_notes) + list(notes)
+
+    width = int(chart.width) if isinstance(chart.width, int | float) else WIDTH
+    projected = _project(chart, meta["fields"])
+    page_spec = _page_spec(projected, alt)
+    export_spec = _export_spec(projected, frame, title, subtitle, source, all_notes, alt, width)
+    table = table_frame(chart, chart_frame)
+
+    store = store or chart_store()
+    csv_frame = _ees_order(frame)
+    files = {
+        "csv": store / f"{name}.csv",
+        "png": store / f"{name}.png",
+        "svg": store / f"{name}.svg",
+    }
+    _atomic_write(files["csv"], data_module.csv_text(csv_frame).encode("utf-8"))
+    _atomic_write(files["svg"], vlc.vegalite_to_svg(export_spec).encode("utf-8"))
+    _atomic_write(files["png"], vlc.vegalite_to_png(export_spec, scale=2))
+    citation = citation_text(title, source, data_date)
+
+    ident = f"chart-{name}"
+    spec_json = json.dumps(page_spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    url = f"{ROOT_TOKEN}{CHART_URL_PREFIX}{name}"
+    esc = html.escape
+    subtitle_html = "".join(f'<p class="ffh-chart-subtitle">{esc(s)}</p>' for s in subtitle)
+    notes_html = "".join(f'<p class="ffh-chart-note">{esc(n)}</p>' for n in all_notes)
+    page = f"""<figure class="ffh-figure" id="{ident}" data-ffh-chart="{esc(name)}" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc">
+<figcaption class="ffh-figure-head"><p class="ffh-chart-title" id="{ident}-title">{esc(title)}</p>{subtitle_html}</figcaption>
+<div class="ffh-chart" data-ffh-spec="{ident}-spec"><script type="application/json" id="{ident}-spec">{spec_json}</script><noscript><img src="{url}.svg" alt="{esc(alt)}"></noscript></div>
+<p class="ffh-source">{esc(source)}</p>
+{notes_html}<p class="ffh-alt" id="{ident}-desc"><span class="ffh-label">Chart description:</span> {esc(alt)}</p>
+<details class="ffh-table"><summary>Show the numbers in this chart as a table</summary>
+{_html_table(table, f"{title}. {source}")}
+</details>
+<ul class="ffh-downloads" aria-label="Downloads for this chart">
+<li><a href="{url}.csv" download="{esc(name)}.csv" type="text/csv">Download the data (CSV, {frame.height} rows)</a></li>
+<li><a href="{url}.png" download="{esc(name)}.png" type="image/png">Download the chart (PNG)</a></li>
+<li><a href="{url}.svg" download="{esc(name)}.svg" type="image/svg+xml">Download the chart (SVG)</a></li>
+</ul>
+<details class="ffh-cite"><summary>Cite this chart</summary>
+<p class="ffh-citation" id="{ident}-citation">{esc(citation)}<span class="ffh-page-url">{PAGE_URL_TOKEN}#{ident}</span> (accessed: <span class="ffh-accessed">the date you read this page</span>).</p>
+<button type="button" class="ffh-copy" data-ffh-copy="{ident}-citation">Copy citation</button>
+</details>
+</figure>"""
+    return Rendered(name=name, html=page, files=files, spec=page_spec, export_spec=export_spec, table=table,
+                    citation=citation, source=source, extra={"data_date": data_date})
+
+
+def show(chart: Any, *, name: str, alt: str, data: pl.DataFrame | None = None, source: str | None = None,
+         notes: Sequence[str] = ()) -> None:
+    """Render a chart into the page (title, chart, source, notes, description, table, downloads, citation).
+
+    name: unique slug in the book (files: _static/charts/<name>.csv/.png/.svg); alt: text description of
+    what the chart shows; data: the frame the chart was built from (default: the chart's own frame);
+    source: override the source line (default data.source_line(frame)); notes: extra notes under the chart.
+    """
+    rendered = render(chart, name=name, alt=alt, data=data, source=source, notes=notes)
+    from IPython.display import HTML, display
+
+    display(HTML(rendered.html))
+
+
+# --------------------------------------------------------------------------------------------------
+# Notebook renderer: a bare `chart` in a notebook draws with the local Vega bundle (no CDN). In the book
+# build (FFH_BOOK_BUILD=1) a bare chart is an error: charts must go through show().
+# --------------------------------------------------------------------------------------------------
+
+
+def _renderer(spec: dict, **kwargs: Any) -> dict[str, str]:
+    if os.environ.get("FFH_BOOK_BUILD"):
+        raise ChartError("in the book, display charts with charts.show(chart, name=..., alt=...)")
+    import vl_convert as vlc
+
+    return {"image/svg+xml": vlc.vegalite_to_svg(spec), "text/plain": "<Altair chart rendered offline>"}
+
+
+alt.renderers.register("ffh", _renderer)
+alt.renderers.enable("ffh")
+alt.data_transformers.disable_max_rows()

@@ -1,0 +1,332 @@
+"""What the book reads: published tidy datasets, their dictionaries, the source manifest and provenance.
+
+Everything here reads the committed outputs under data/ (never the raw cache), so a chapter shows exactly
+what a journalist downloads. A dataset that is not published is an error, never an empty frame:
+
+    frame = data.load("placements_at_31_march")      # dtypes from data/datapackage.json
+    data.metadata("placements_at_31_march")          # the dictionary (data/tidy/<name>.meta.json)
+    data.measure_label("placed_outside_la")          # from data/reference/measures.csv
+    data.source_line(frame)                          # "Department for Education, ... (figures for 2018 to 2024)"
+    data.last_refreshed()                            # latest retrieval date in data/provenance.csv
+
+The data folder is `data/` beside the package; FFH_DATA_DIR overrides it (tests and the fixture book).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from analysis import settings
+
+# Frictionless field type -> polars dtype (the types analysis/publish.py writes).
+FRICTIONLESS_TO_POLARS: dict[str, pl.DataType] = {
+    "integer": pl.Int64,
+    "number": pl.Float64,
+    "string": pl.Utf8,
+    "boolean": pl.Boolean,
+    "date": pl.Date,
+    "year": pl.Int64,
+}
+
+# A text cell that a spreadsheet would run as a formula starts with one of these (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
+class DataNotPublished(FileNotFoundError):
+    """A dataset or data file the book needs is not in data/ (run `make data`)."""
+
+
+def data_dir() -> Path:
+    """The data folder: FFH_DATA_DIR if set (tests, fixture book), else data/ in the project."""
+    override = os.environ.get("FFH_DATA_DIR")
+    return Path(override).resolve() if override else settings.DATA_DIR
+
+
+def _require(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise DataNotPublished(f"{what} is missing: {path} does not exist (run `make data`)")
+    return path
+
+
+# --------------------------------------------------------------------------------------------------
+# Datasets
+# --------------------------------------------------------------------------------------------------
+
+
+def datapackage() -> dict[str, Any]:
+    """data/datapackage.json (Frictionless tabular data package)."""
+    return json.loads(_require(data_dir() / "datapackage.json", "the data package").read_text("utf-8"))
+
+
+def dataset_names() -> list[str]:
+    """Names of every published dataset, in data package order (sorted by name)."""
+    return [resource["name"] for resource in datapackage()["resources"]]
+
+
+def resource(name: str) -> dict[str, Any]:
+    """One dataset's entry in data/datapackage.json."""
+    resources = {r["name"]: r for r in datapackage()["resources"]}
+    if name not in resources:
+        raise DataNotPublished(
+            f"dataset {name!r} is not in data/datapackage.json (published: {sorted(resources)}); run `make data`"
+        )
+    return resources[name]
+
+
+def schema(name: str) -> dict[str, pl.DataType]:
+    """Column name -> polars dtype, from the data package (the published dictionary)."""
+    fields = resource(name)["schema"]["fields"]
+    unknown = {f["name"]: f["type"] for f in fields if f["type"] not in FRICTIONLESS_TO_POLARS}
+    if unknown:
+        raise ValueError(f"dataset {name!r}: field types not understood: {unknown}")
+    return {f["name"]: FRICTIONLESS_TO_POLARS[f["type"]] for f in fields}
+
+
+def load(name: str) -> pl.DataFrame:
+    """A published tidy dataset (data/tidy/<name>.csv) with the dtypes its data package declares.
+
+    Raises DataNotPublished if the dataset is absent, and ValueError if the CSV's header does not match
+    the data package (a stale or hand-edited file).
+    """
+    path = _require(data_dir() / "tidy" / f"{name}.csv", f"dataset {name!r}")
+    dtypes = schema(name)
+    header = path.open(encoding="utf-8").readline().rstrip("\r\n").split(",")
+    if header != list(dtypes):
+        raise ValueError(
+            f"{path}: columns {header} do not match data/datapackage.json for {name!r}: {list(dtypes)}"
+        )
+    return pl.read_csv(path, schema=dtypes, empty_string_is_null=True)
+
+
+def metadata(name: str) -> dict[str, Any]:
+    """The dataset's dictionary: data/tidy/<name>.meta.json (title, description, fields, sources, licence)."""
+    path = _require(data_dir() / "tidy" / f"{name}.meta.json", f"the dictionary of dataset {name!r}")
+    return json.loads(path.read_text("utf-8"))
+
+
+def column_description(name: str, column: str) -> str:
+    """One column's description from the dataset's dictionary."""
+    for field in metadata(name)["schema"]["fields"]:
+        if field["name"] == column:
+            return field.get("description", "")
+    raise KeyError(f"dataset {name!r} has no column {column!r}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Reference tables
+# --------------------------------------------------------------------------------------------------
+
+
+def _read_csv_dicts(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@dataclass(frozen=True)
+class Measure:
+    measure: str
+    dataset: str
+    label: str
+    unit: str
+    definition: str
+    definition_break_note: str
+
+
+@lru_cache(maxsize=4)
+def _measures(path: Path, mtime: float) -> tuple[Measure, ...]:
+    rows = _read_csv_dicts(path)
+    result = tuple(Measure(**{k: (row.get(k) or "").strip() for k in Measure.__dataclass_fields__}) for row in rows)
+    keys = [(m.dataset, m.measure) for m in result]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise ValueError(f"{path}: (dataset, measure) listed twice: {duplicates}")
+    return result
+
+
+def measures(dataset: str | None = None) -> list[Measure]:
+    """data/reference/measures.csv rows (label, unit, definition, definition_break_note), optionally one dataset's.
+
+    A measure id is unique within a dataset; the same id may appear in two datasets (e.g. missing_incidents).
+    """
+    path = _require(data_dir() / "reference" / "measures.csv", "the measures reference table")
+    rows = _measures(path, path.stat().st_mtime)
+    return [m for m in rows if dataset is None or m.dataset == dataset]
+
+
+def measure(measure_id: str, dataset: str | None = None) -> Measure:
+    """One measure; give `dataset` when the id is used by more than one dataset."""
+    found = [m for m in measures(dataset) if m.measure == measure_id]
+    if not found:
+        where = f" for dataset {dataset!r}" if dataset else ""
+        raise KeyError(f"measure {measure_id!r}{where} is not in data/reference/measures.csv")
+    if len(found) > 1:
+        labels = {m.label for m in found}
+        units = {m.unit for m in found}
+        if len(labels) > 1 or len(units) > 1:
+            raise KeyError(
+                f"measure {measure_id!r} is defined for datasets {[m.dataset for m in found]}: pass dataset="
+            )
+    return found[0]
+
+
+def measure_label(measure_id: str, dataset: str | None = None) -> str:
+    """The human label of a measure id (data/reference/measures.csv)."""
+    return measure(measure_id, dataset).label
+
+
+def measure_unit(measure_id: str, dataset: str | None = None) -> str:
+    return measure(measure_id, dataset).unit
+
+
+def sources() -> dict[str, dict[str, str]]:
+    """data/sources.csv: source_id -> row (publisher, publication, release, page_url, licence, ...)."""
+    rows = _read_csv_dicts(_require(data_dir() / "sources.csv", "the source manifest"))
+    return {row["source_id"]: row for row in rows}
+
+
+def provenance() -> dict[str, dict[str, str]]:
+    """data/provenance.csv: source_id -> row (file_name, url, bytes, sha256, etag, last_modified, retrieved_at)."""
+    rows = _read_csv_dicts(_require(data_dir() / "provenance.csv", "the provenance record"))
+    return {row["source_id"]: row for row in rows}
+
+
+def _parse_timestamp(text: str) -> datetime:
+    text = text.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text)
+
+
+def last_refreshed(source_ids: list[str] | None = None) -> date:
+    """The latest date on which a source file (or one of `source_ids`) was retrieved (data/provenance.csv)."""
+    records = provenance()
+    if source_ids is not None:
+        missing = sorted(set(source_ids) - set(records))
+        if missing:
+            raise KeyError(f"no provenance record for sources {missing} in data/provenance.csv")
+        records = {s: records[s] for s in source_ids}
+    stamps = [_parse_timestamp(r["retrieved_at"]) for r in records.values() if r.get("retrieved_at")]
+    if not stamps:
+        raise DataNotPublished("data/provenance.csv has no retrieved_at dates")
+    return max(stamps).date()
+
+
+def format_date(day: date) -> str:
+    """'5 March 2025' (GOV.UK style)."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def year_ranges(years: list[int]) -> str:
+    """[2011, 2012, 2013, 2015] -> '2011 to 2013, 2015'."""
+    values = sorted({int(y) for y in years})
+    if not values:
+        return ""
+    runs: list[tuple[int, int]] = []
+    start = prev = values[0]
+    for year in values[1:]:
+        if year == prev + 1:
+            prev = year
+            continue
+        runs.append((start, prev))
+        start = prev = year
+    runs.append((start, prev))
+    return ", ".join(str(a) if a == b else f"{a} to {b}" for a, b in runs)
+
+
+@dataclass(frozen=True)
+class SourceUse:
+    """One (publisher, publication, release) a frame's rows come from, and the years it supplies."""
+
+    publisher: str
+    publication: str
+    release: str
+    years: str
+    source_ids: tuple[str, ...]
+    page_url: str
+
+    def text(self) -> str:
+        years = f" (figures for {self.years})" if self.years else ""
+        return f"{self.publisher}, {self.publication}, {self.release}{years}"
+
+
+def source_uses(frame: pl.DataFrame) -> list[SourceUse]:
+    """Which releases a frame's rows come from (by its source_id column, looked up in data/sources.csv)."""
+    if "source_id" not in frame.columns:
+        raise ValueError("the frame has no source_id column: keep the published provenance columns")
+    manifest = sources()
+    ids = sorted(frame["source_id"].drop_nulls().unique().to_list())
+    if not ids:
+        raise ValueError("the frame has no source_id values")
+    unknown = [s for s in ids if s not in manifest]
+    if unknown:
+        raise KeyError(f"source ids not in data/sources.csv: {unknown}")
+    if frame["source_id"].null_count():
+        raise ValueError("some rows have no source_id")
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    has_year = "time_period" in frame.columns
+    for source_id in ids:
+        row = manifest[source_id]
+        key = (row["publisher"], row["publication"], row["release"])
+        group = groups.setdefault(key, {"ids": [], "years": set(), "url": row.get("page_url", ""), "order": 0})
+        group["ids"].append(source_id)
+        if has_year:
+            years = frame.filter(pl.col("source_id") == source_id)["time_period"].drop_nulls().to_list()
+            group["years"].update(int(y) for y in years)
+    uses = [
+        SourceUse(
+            publisher=k[0],
+            publication=k[1],
+            release=k[2],
+            years=year_ranges(sorted(g["years"])),
+            source_ids=tuple(g["ids"]),
+            page_url=g["url"],
+        )
+        for k, g in groups.items()
+    ]
+    # oldest figures first, so a line chart's source reads left to right
+    return sorted(uses, key=lambda u: (re.findall(r"\d{4}", u.years)[:1] or ["9999"], u.publisher, u.release))
+
+
+def source_line(frame: pl.DataFrame) -> str:
+    """'Source: <publisher>, <publication>, <release> (figures for <years>); ...' for a frame's rows."""
+    return "Source: " + "; ".join(use.text() for use in source_uses(frame)) + "."
+
+
+# --------------------------------------------------------------------------------------------------
+# Spreadsheet safety (shared with analysis/publish.py)
+# --------------------------------------------------------------------------------------------------
+
+
+def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Neutralise formula-like text cells (CSV injection) by prefixing a single quote.
+
+    A text cell starting with = + - @ (or tab / carriage return) is prefixed with ' unless the whole cell
+    is a number ("-5", "+1.5e3"), so numbers stay numbers. Numeric columns are untouched.
+    """
+    fixes = []
+    for name, dtype in frame.schema.items():
+        if dtype != pl.Utf8:
+            continue
+        column = pl.col(name)
+        formula_like = pl.any_horizontal([column.str.starts_with(p) for p in FORMULA_PREFIXES])
+        is_number = column.str.contains(_NUMBER)
+        fixes.append(
+            pl.when(formula_like & ~is_number).then(pl.lit("'") + column).otherwise(column).alias(name)
+        )
+    return frame.with_columns(fixes) if fixes else frame
+
+
+def csv_text(frame: pl.DataFrame) -> str:
+    """CSV as published: spreadsheet-safe, UTF-8, '\\n' line ends, nulls as empty cells."""
+    return spreadsheet_safe(frame).write_csv(null_value="", line_terminator="\n")

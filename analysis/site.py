@@ -1,0 +1,887 @@
+"""The book: build it (strict, offline, cached, swapped in only when good), check it, and the page helpers
+that keep the landing, methodology and downloads pages in sync with data/.
+
+Commands (`make book` runs the first):
+
+    python -m analysis.site build [--book book] [--data-dir data] [--output book/_build/html] [--fresh]
+    python -m analysis.site check [book/_build/html]      # the static checks tests/test_site.py runs
+    python -m analysis.site serve [book/_build/html]      # look at the built site on http://127.0.0.1:8000
+
+Build steps: (1) write the site's own Vega bundle (vl-convert, no CDN) to _static/vendor; (2) copy every
+published CSV, its dictionary, datapackage.json and the licence to _static/downloads; (3) if data/ or the
+analysis code changed since the cached execution, clear the execution cache and chart files; (4) run
+jupyter-book into a staging folder, warnings as errors (-W --keep-going, fresh environment, notebooks
+executed with the project's venv kernel and cached by jupyter-cache); (5) check the staged site (no
+third-party URLs, every link and chart file present); (6) swap it in. A failed build leaves the last good
+site untouched.
+
+This module is also a Sphinx extension (listed in book/_config.yml): it fills in each chart's page URL,
+page title and relative root, and copies each chart's CSV/PNG/SVG from the chart store into
+_static/charts/ of the built site, failing the build if a file is missing or a chart name is used twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from analysis import settings
+
+BOOK_DIR = settings.PROJECT_ROOT / "book"
+SITE_NAME = "Far from home"
+LICENCE_NAME = "Open Government Licence v3.0"
+LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+VENDOR_BUNDLE = "vendor/vega-bundle.js"
+
+# Filled in by charts.py's placeholders (kept here too so the extension does not import altair).
+ROOT_TOKEN = "%%FFH_ROOT%%"
+PAGE_URL_TOKEN = "%%FFH_PAGE_URL%%"
+PAGE_TITLE_TOKEN = "%%FFH_PAGE_TITLE%%"
+CHART_EXTENSIONS = ("csv", "png", "svg")
+
+
+class BuildFailed(RuntimeError):
+    """The book did not build cleanly; the previous site was left in place."""
+
+
+# ==================================================================================================
+# Small HTML helpers for pages
+# ==================================================================================================
+
+
+class HTMLBlock:
+    """HTML for a notebook cell's output (myst-nb renders text/html as-is)."""
+
+    def __init__(self, markup: str):
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def __repr__(self) -> str:
+        return f"HTMLBlock({len(self.markup)} characters of HTML)"
+
+    def __str__(self) -> str:
+        return self.markup
+
+
+def _esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def html_table(
+    rows: Sequence[Sequence[Any]],
+    columns: Sequence[str],
+    caption: str,
+    *,
+    row_header: bool = True,
+    raw_columns: Iterable[int] = (),
+    css_class: str = "ffh-data-table",
+) -> str:
+    """An accessible table: <caption>, <th scope=col>, first cell <th scope=row>, inside a focusable
+    scrolling region. `raw_columns` are column indexes whose cells are already HTML."""
+    raw = set(raw_columns)
+    head = "".join(f'<th scope="col">{_esc(c)}</th>' for c in columns)
+    body = []
+    for row in rows:
+        cells = []
+        for index, value in enumerate(row):
+            text = str(value) if index in raw else _esc(value)
+            if index == 0 and row_header:
+                cells.append(f'<th scope="row">{text}</th>')
+            else:
+                cells.append(f"<td>{text}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'<div class="ffh-table-scroll" role="region" tabindex="0" aria-label="{_esc(caption)}">'
+        f'<table class="{css_class}"><caption>{_esc(caption)}</caption><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _link(url: str, text: str) -> str:
+    return f'<a href="{_esc(url)}">{_esc(text)}</a>' if url else _esc(text)
+
+
+# ==================================================================================================
+# Page helpers: methodology
+# ==================================================================================================
+
+
+def sources_table() -> HTMLBlock:
+    """Every source file in data/sources.csv with its provenance (data/provenance.csv)."""
+    from analysis import data
+
+    sources = data.sources()
+    provenance = data.provenance()
+    missing = sorted(s for s in sources if s not in provenance)
+    if missing:
+        raise data.DataNotPublished(
+            f"data/provenance.csv has no record for {len(missing)} source(s): {missing[:10]} (run `make data`)"
+        )
+    rows = []
+    for source_id, row in sorted(sources.items(), key=lambda kv: (kv[1]["publisher"], kv[1]["publication"],
+                                                                   kv[1]["reporting_year"], kv[0])):
+        record = provenance[source_id]
+        url = record.get("url") or row.get("direct_url") or row.get("page_url", "")
+        retrieved = data._parse_timestamp(record["retrieved_at"]).date() if record.get("retrieved_at") else None
+        rows.append([
+            f"{_esc(row['publisher'])}: {_esc(row['publication'])}",
+            _esc(row["release"]),
+            _link(url, record.get("file_name") or row["file_name"]) + (
+                f' (<a href="{_esc(row["page_url"])}">publication page</a>)' if row.get("page_url") and row["page_url"] != url else ""),
+            _esc(row["licence"]),
+            _esc(data.format_date(retrieved) if retrieved else "not recorded"),
+            f'<code class="ffh-hash">{_esc(record.get("sha256", ""))}</code>',
+            _esc(f"{int(record['bytes']):,}" if record.get("bytes") else ""),
+        ])
+    caption = f"Every source file ({len(rows)}), with where it was retrieved from, its licence and checksum"
+    return HTMLBlock(html_table(rows, ["Publisher and publication", "Release", "File", "Licence", "Retrieved",
+                                       "SHA-256", "Bytes"], caption, raw_columns=range(7)))
+
+
+def last_refreshed_text() -> str:
+    from analysis import data
+
+    return data.format_date(data.last_refreshed())
+
+
+def refreshed_note() -> HTMLBlock:
+    """'Data last retrieved from the publishers on <date>.' (data/provenance.csv)."""
+    return HTMLBlock(f'<p class="ffh-refreshed">Source files last retrieved from the publishers on '
+                     f"{_esc(last_refreshed_text())}. See the <a href=\"{ROOT_TOKEN}methodology.html\">methodology</a> "
+                     "for every file and its checksum.</p>")
+
+
+def validation_report() -> HTMLBlock:
+    """The validation reports (data/validation/*.json): a summary table and each dataset's expectations."""
+    from analysis import data
+
+    folder = data.data_dir() / "validation"
+    reports = sorted(folder.glob("*.json")) if folder.exists() else []
+    if not reports:
+        raise data.DataNotPublished(f"no validation reports in {folder} (run `make data`)")
+    published = set(data.dataset_names())
+    summary_rows, details = [], []
+    seen = set()
+    for path in reports:
+        report = json.loads(path.read_text("utf-8"))
+        name = report["dataset"]
+        seen.add(name)
+        outcomes = [(view, item) for view, items in report.get("views", {}).items() for item in items]
+        failed = [o for o in outcomes if not o[1].get("success")]
+        summary_rows.append([name, "passed" if report.get("success") else "FAILED", len(outcomes), len(failed),
+                             f"{report['row_count']:,}" if isinstance(report.get("row_count"), int) else ""])
+        rows = [
+            [view, item.get("expectation", ""), json.dumps(item.get("kwargs", {}), ensure_ascii=False),
+             "passed" if item.get("success") else "FAILED", json.dumps(item.get("observed"), ensure_ascii=False),
+             item.get("why", "")]
+            for view, item in outcomes
+        ]
+        details.append(
+            f'<details class="ffh-validation"><summary>{_esc(name)}: {len(outcomes)} expectations, '
+            f'{len(failed)} failed</summary>'
+            + html_table(rows, ["View", "Expectation", "Arguments", "Result", "Observed", "Why"],
+                         f"Expectations checked for {name}")
+            + "</details>"
+        )
+    unreported = sorted(published - seen)
+    if unreported:
+        raise data.DataNotPublished(f"published datasets without a validation report: {unreported}")
+    table = html_table(summary_rows, ["Dataset", "Result", "Expectations", "Failed", "Rows"],
+                       "Validation of every published dataset (Great Expectations suites in expectations/)")
+    return HTMLBlock(table + "".join(details))
+
+
+def definition_breaks_table() -> HTMLBlock:
+    """Measures whose definition changes over time (data/reference/measures.csv definition_break_note)."""
+    from analysis import data
+
+    rows = [[m.label, m.measure, m.dataset, m.definition_break_note]
+            for m in data.measures() if m.definition_break_note]
+    return HTMLBlock(html_table(rows, ["Measure", "Id", "Dataset", "What changes"],
+                                "Definition breaks: series that must not be joined across the change"))
+
+
+def measures_table(dataset: str | None = None) -> HTMLBlock:
+    """Every measure id with its label, unit and definition (optionally for one dataset)."""
+    from analysis import data
+
+    rows = [[m.measure, m.label, m.unit, m.definition, m.dataset]
+            for m in data.measures(dataset)]
+    if dataset is not None and not rows:
+        raise KeyError(f"no measures for dataset {dataset!r} in data/reference/measures.csv")
+    caption = "Measures" + (f" in {dataset}" if dataset else ": every measure id in the published data")
+    return HTMLBlock(html_table(rows, ["Measure id", "Label", "Unit", "Definition", "Dataset"], caption))
+
+
+def suppression_table() -> HTMLBlock:
+    """Published symbols and how the tidy data records them (analysis.layout.SUPPRESSION_SYMBOLS)."""
+    from analysis import layout
+
+    rows = [[repr(symbol) if symbol == "" else symbol, meaning]
+            for symbol, meaning in layout.SUPPRESSION_SYMBOLS.items()]
+    return HTMLBlock(html_table(rows, ["Symbol in the published file", "value_note in our data (value is empty)"],
+                                "Suppression and missing-value symbols"))
+
+
+def la_reorganisations_table() -> HTMLBlock:
+    """data/reference/la_reorganisations.csv as published (every column)."""
+    from analysis import data
+
+    path = data.data_dir() / "reference" / "la_reorganisations.csv"
+    if not path.exists():
+        raise data.DataNotPublished(f"{path} is missing (the geography reference tables)")
+    rows = data._read_csv_dicts(path)
+    if not rows:
+        raise data.DataNotPublished(f"{path} has no rows")
+    columns = list(rows[0])
+    return HTMLBlock(html_table([[r[c] for c in columns] for r in rows], columns,
+                                "Local authority reorganisations: old councils and the councils that now cover them"))
+
+
+# ==================================================================================================
+# Page helpers: downloads
+# ==================================================================================================
+
+
+def suggested_citation() -> str:
+    from analysis import data
+
+    refreshed = data.last_refreshed()
+    return (f"{SITE_NAME} ({refreshed.year}). Far from home: open data on England's children in care placed out "
+            f"of area, children's homes and children missing from care, 2011 to 2024. Data retrieved from the "
+            f"Department for Education and Ofsted on {data.format_date(refreshed)}. Contains public sector "
+            f"information licensed under the {LICENCE_NAME}.")
+
+
+def downloads_list() -> HTMLBlock:
+    """Every published dataset: title, description, files, dictionary, key, sources and licence."""
+    from analysis import data
+
+    package = data.datapackage()
+    resources = package.get("resources", [])
+    if not resources:
+        raise data.DataNotPublished("data/datapackage.json lists no datasets (run `make data`)")
+    root = f"{ROOT_TOKEN}_static/downloads/"
+    parts = [
+        '<ul class="ffh-downloads ffh-package">'
+        f'<li><a href="{root}datapackage.json" download type="application/json">Data package description '
+        "(datapackage.json, Frictionless)</a></li>"
+        f'<li><a href="{root}LICENCE.txt" download type="text/plain">Licence ({LICENCE_NAME})</a></li></ul>'
+    ]
+    for res in resources:
+        name = res["name"]
+        meta = data.metadata(name)
+        fields = meta["schema"]["fields"]
+        rows = [[f["name"], f["type"], f.get("description", "")] for f in fields]
+        sources = "".join(f"<li>{_link(s.get('path', ''), s.get('title', s.get('source_id', '')))}</li>"
+                          for s in meta.get("sources", []))
+        licences = ", ".join(_link(lic.get("path", ""), lic.get("title", lic.get("name", "")))
+                             for lic in meta.get("licenses", []))
+        key = ", ".join(meta["schema"].get("primaryKey", []))
+        parts.append(
+            f'<section class="ffh-dataset" id="dataset-{_esc(name)}" aria-labelledby="dataset-{_esc(name)}-title">'
+            f'<h3 id="dataset-{_esc(name)}-title">{_esc(meta.get("title", name))}</h3>'
+            f"<p>{_esc(meta.get('description', ''))}</p>"
+            f'<ul class="ffh-downloads"><li><a href="{root}{_esc(name)}.csv" download type="text/csv">'
+            f"{_esc(name)}.csv ({meta.get('rows', 0):,} rows)</a></li>"
+            f'<li><a href="{root}{_esc(name)}.meta.json" download type="application/json">'
+            f"{_esc(name)}.meta.json (dictionary)</a></li></ul>"
+            f"<p><strong>One row per:</strong> {_esc(key)}. <strong>Licence:</strong> {licences}.</p>"
+            f'<details class="ffh-dictionary"><summary>Columns of {_esc(name)}.csv</summary>'
+            + html_table(rows, ["Column", "Type", "Description"], f"Columns of {name}.csv")
+            + "</details>"
+            + (f'<details class="ffh-sources"><summary>Sources of {_esc(name)}</summary><ul>{sources}</ul></details>'
+               if sources else "")
+            + "</section>"
+        )
+    return HTMLBlock("".join(parts))
+
+
+def citation_block() -> HTMLBlock:
+    text = suggested_citation()
+    return HTMLBlock(
+        f'<div class="ffh-cite-site"><p class="ffh-citation" id="site-citation">{_esc(text)}</p>'
+        '<button type="button" class="ffh-copy" data-ffh-copy="site-citation">Copy citation</button></div>'
+    )
+
+
+# ==================================================================================================
+# Page helpers: landing page headline cards
+# ==================================================================================================
+
+
+@dataclass(frozen=True)
+class Headline:
+    value: str
+    label: str
+    period: str
+    source: str
+    chapter: str  # docname of the chapter, e.g. "out-of-area"
+    chapter_title: str
+
+
+def headline(
+    dataset: str,
+    *,
+    label: str,
+    period: str,
+    chapter: str,
+    chapter_title: str,
+    value: str = "value",
+    value_format: str = ",.0f",
+    suffix: str = "",
+    **filters: Any,
+) -> Headline:
+    """One headline number: the single row of `dataset` matching `filters` (column=value; time_period may
+    be "latest"). Fails if the filters match no row or more than one, or the value is missing."""
+    import polars as pl
+
+    from analysis import data
+
+    frame = data.load(dataset)
+    for column, wanted in filters.items():
+        if column not in frame.columns:
+            raise KeyError(f"{dataset} has no column {column!r}")
+        if column == "time_period" and wanted == "latest":
+            continue
+        frame = frame.filter(pl.col(column).is_null() if wanted is None else pl.col(column) == wanted)
+    if filters.get("time_period") == "latest" and frame.height:
+        frame = frame.filter(pl.col("time_period") == frame["time_period"].max())
+    if frame.height != 1:
+        raise ValueError(f"headline {label!r}: {dataset} filtered by {filters} has {frame.height} rows, not 1")
+    number = frame[value][0]
+    if number is None:
+        note = frame["value_note"][0] if "value_note" in frame.columns else ""
+        raise ValueError(f"headline {label!r}: value is missing ({note})")
+    return Headline(value=format(number, value_format) + suffix, label=label,
+                    period=period.format(year=frame["time_period"][0]) if "time_period" in frame.columns else period,
+                    source=data.source_line(frame), chapter=chapter, chapter_title=chapter_title)
+
+
+def headline_cards(headlines: Sequence[Headline]) -> HTMLBlock:
+    """The landing page's cards: number, what it counts, period, source and a link to the chapter."""
+    if not headlines:
+        raise ValueError("no headlines given")
+    cards = []
+    for item in headlines:
+        cards.append(
+            '<li class="ffh-card">'
+            f'<p class="ffh-card-value">{_esc(item.value)}</p>'
+            f'<p class="ffh-card-label">{_esc(item.label)}</p>'
+            f'<p class="ffh-card-period">{_esc(item.period)}</p>'
+            f'<p class="ffh-card-source">{_esc(item.source)}</p>'
+            f'<p class="ffh-card-link"><a href="{ROOT_TOKEN}{_esc(item.chapter)}.html">'
+            f"Read more: {_esc(item.chapter_title)}</a></p></li>"
+        )
+    return HTMLBlock(f'<ul class="ffh-cards">{"".join(cards)}</ul>')
+
+
+# ==================================================================================================
+# Sphinx extension
+# ==================================================================================================
+
+
+def _chart_store(app: Any) -> Path:
+    configured = app.config.ffh_chart_store or os.environ.get("FFH_CHART_STORE")
+    if configured:
+        return Path(configured).resolve()
+    return Path(app.srcdir) / "_build" / "chart-files"
+
+
+def _on_page_context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    body = context.get("body")
+    if not body or "%%FFH_" not in body:
+        return
+    root = "../" * pagename.count("/")
+    base = (app.config.html_baseurl or "").rstrip("/")
+    page_url = f"{base}/{pagename}.html" if base else f"{pagename}.html"
+    title = re.sub(r"<[^>]+>", "", context.get("title", "")) or SITE_NAME
+    body = body.replace(ROOT_TOKEN, root).replace(PAGE_URL_TOKEN, html.escape(page_url))
+    body = body.replace(PAGE_TITLE_TOKEN, html.escape(html.unescape(title)))
+    context["body"] = body
+    charts = app.env.ffh_charts if hasattr(app.env, "ffh_charts") else {}
+    for name in re.findall(r'data-ffh-chart="([a-z0-9-]+)"', body):
+        charts.setdefault(name, []).append(pagename)
+    app.env.ffh_charts = charts
+
+
+def _on_build_finished(app: Any, exception: Exception | None) -> None:
+    from sphinx.errors import ExtensionError
+
+    if exception is not None or app.builder.format != "html":
+        return
+    charts: dict[str, list[str]] = getattr(app.env, "ffh_charts", {})
+    store = _chart_store(app)
+    target = Path(app.outdir) / "_static" / "charts"
+    if target.exists():
+        shutil.rmtree(target)
+    problems = []
+    for name, pages in sorted(charts.items()):
+        if len(pages) > 1:
+            problems.append(f"chart name {name!r} is used more than once: {pages}")
+        for ext in CHART_EXTENSIONS:
+            source = store / f"{name}.{ext}"
+            if not source.exists() or source.stat().st_size == 0:
+                problems.append(f"chart {name!r} on {pages[0]}: {source} is missing (re-run with --fresh)")
+                continue
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / source.name)
+    if problems:
+        raise ExtensionError("chart files:\n  " + "\n  ".join(problems))
+
+
+def _on_env_purge(app: Any, env: Any, docname: str) -> None:
+    charts = getattr(env, "ffh_charts", None)
+    if charts:
+        for name in list(charts):
+            charts[name] = [p for p in charts[name] if p != docname]
+            if not charts[name]:
+                del charts[name]
+
+
+def _dedupe_assets(app: Any, config: Any) -> None:
+    """jupyter-book adds every .js/.css under _static as a plain entry; keep one entry per file, preferring
+    the configured one with attributes (e.g. defer), so the Vega bundle loads once and deferred."""
+    for key in ("html_js_files", "html_css_files"):
+        entries = list(getattr(config, key) or [])
+        with_attrs = {e[0] for e in entries if isinstance(e, (list, tuple))}
+        kept, seen = [], set()
+        for entry in entries:
+            name = entry[0] if isinstance(entry, (list, tuple)) else entry
+            if (not isinstance(entry, (list, tuple)) and name in with_attrs) or name in seen:
+                continue
+            seen.add(name)
+            kept.append(tuple(entry) if isinstance(entry, list) else entry)
+        setattr(config, key, kept)
+
+
+def _disable_thebe(app: Any) -> None:
+    """jupyter-book always loads sphinx_thebe, which writes an unpkg.com URL and Binder settings into every
+    page. The site has no launch buttons: drop its event handlers and stylesheet."""
+    for listeners in app.events.listeners.values():
+        for listener in list(listeners):
+            if getattr(listener.handler, "__module__", "").startswith("sphinx_thebe"):
+                listeners.remove(listener)
+    app.registry.css_files = [(f, a) for f, a in app.registry.css_files if "thebe" not in str(f)]
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Sphinx extension entry point (book/_config.yml: sphinx.extra_extensions: [analysis.site])."""
+    app.add_config_value("ffh_chart_store", "", "env")
+    _disable_thebe(app)
+    app.connect("config-inited", _dedupe_assets)
+    app.connect("html-page-context", _on_page_context)
+    app.connect("build-finished", _on_build_finished)
+    app.connect("env-purge-doc", _on_env_purge)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": False}
+
+
+# ==================================================================================================
+# Checking a built site
+# ==================================================================================================
+
+RESOURCE_ATTRS = {
+    "script": ("src",), "link": ("href",), "img": ("src", "srcset"), "source": ("src", "srcset"),
+    "iframe": ("src",), "audio": ("src",), "video": ("src", "poster"), "embed": ("src",), "object": ("data",),
+    "track": ("src",), "input": ("src",), "image": ("href", "xlink:href"), "use": ("href", "xlink:href"),
+    "form": ("action",),
+}
+EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+(?:url\()?\s*['"]?([^'");\s]+)""", re.I)
+
+
+class _PageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.resources: list[tuple[str, str, str]] = []  # (tag, attr, url)
+        self.links: list[str] = []
+        self.charts: list[str] = []
+        self.styles: list[str] = []
+        self.meta_refresh: list[str] = []
+        self.inline_scripts: list[str] = []
+        self._in_style = False
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        for attr in RESOURCE_ATTRS.get(tag, ()):
+            if values.get(attr):
+                urls = [part.strip().split(" ")[0] for part in values[attr].split(",")] if attr == "srcset" else [values[attr]]
+                for url in urls:
+                    self.resources.append((tag, attr, url))
+        if tag == "a" and values.get("href"):
+            self.links.append(values["href"])
+        if values.get("data-ffh-chart"):
+            self.charts.append(values["data-ffh-chart"])
+        if values.get("style"):
+            self.styles.append(values["style"])
+        if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
+            self.meta_refresh.append(values.get("content", ""))
+        self._in_style = tag == "style"
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.styles.append(data)
+        if self._in_script:
+            self.inline_scripts.append(data)
+
+
+def _local_target(page: Path, url: str, root: Path) -> Path | None:
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    return (page.parent / unquote(parts.path)).resolve()
+
+
+def check_site(html_dir: Path, base_url: str = "") -> list[str]:
+    """Problems with a built site (empty = good):
+    - any script/link/img/... or CSS url()/@import pointing to another host (base_url itself is allowed);
+    - any local link or resource that does not exist;
+    - a chart whose CSV/PNG/SVG is missing, empty or not a valid PNG/SVG, or unreplaced placeholders.
+    """
+    html_dir = Path(html_dir).resolve()
+    problems: list[str] = []
+    if not (html_dir / "index.html").exists():
+        return [f"{html_dir}: no index.html (not a built site)"]
+
+    def external(url: str) -> bool:
+        return bool(EXTERNAL.match(url.strip())) and not (base_url and url.startswith(base_url))
+
+    for page in sorted(html_dir.rglob("*.html")):
+        rel = page.relative_to(html_dir)
+        if rel.parts[0] == "_static":  # theme template fragments (Jinja macros), not pages
+            continue
+        text = page.read_text("utf-8", errors="replace")
+        if "%%FFH_" in text:
+            problems.append(f"{rel}: placeholder left unreplaced")
+        parser = _PageParser()
+        parser.feed(text)
+        for tag, attr, url in parser.resources:
+            if external(url):
+                problems.append(f"{rel}: <{tag} {attr}> loads from another host: {url}")
+            elif not url.startswith(("data:", "#", "javascript:", "mailto:")):
+                target = _local_target(page, url, html_dir)
+                if target is not None and tag != "form" and not target.exists():
+                    problems.append(f"{rel}: <{tag} {attr}> points to a missing file: {url}")
+        for content in parser.meta_refresh:
+            if EXTERNAL.search(content.split("url=")[-1] if "url=" in content.lower() else ""):
+                problems.append(f"{rel}: meta refresh to another host: {content}")
+        for style in parser.styles:
+            for match in CSS_URL.finditer(style):
+                url = match.group(1) or match.group(2)
+                if url and external(url):
+                    problems.append(f"{rel}: inline CSS loads from another host: {url}")
+        for script in parser.inline_scripts:
+            for url in re.findall(r"(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s\"'<>]*", script):
+                if external(url) and not url.startswith(("http://www.w3.org/", "https://www.w3.org/")):
+                    problems.append(f"{rel}: inline script names another host: {url[:100]}")
+        for url in parser.links:
+            if url.startswith(("#", "mailto:", "javascript:")) or EXTERNAL.match(url) or urlsplit(url).scheme:
+                continue
+            target = _local_target(page, url, html_dir)
+            if target is not None and not target.exists():
+                problems.append(f"{rel}: link to a missing page or file: {url}")
+        for name in parser.charts:
+            problems += [f"{rel}: {p}" for p in _check_chart_files(html_dir, name)]
+    for css in sorted(html_dir.rglob("*.css")):
+        text = css.read_text("utf-8", errors="replace")
+        for match in CSS_URL.finditer(text):
+            url = match.group(1) or match.group(2)
+            if url and external(url):
+                problems.append(f"{css.relative_to(html_dir)}: CSS loads from another host: {url}")
+    return problems
+
+
+def _check_chart_files(html_dir: Path, name: str) -> list[str]:
+    import xml.etree.ElementTree as ElementTree
+
+    problems = []
+    folder = html_dir / "_static" / "charts"
+    for ext in CHART_EXTENSIONS:
+        path = folder / f"{name}.{ext}"
+        if not path.exists() or path.stat().st_size == 0:
+            problems.append(f"chart {name}: {path.name} missing or empty")
+            continue
+        content = path.read_bytes()
+        if ext == "png" and not content.startswith(b"\x89PNG\r\n\x1a\n"):
+            problems.append(f"chart {name}: {path.name} is not a PNG")
+        if ext == "svg":
+            try:
+                root = ElementTree.fromstring(content)
+            except ElementTree.ParseError as error:
+                problems.append(f"chart {name}: {path.name} is not valid XML ({error})")
+            else:
+                if not root.tag.endswith("svg"):
+                    problems.append(f"chart {name}: {path.name} root is {root.tag}, not svg")
+        if ext == "csv" and not content.startswith(b"time_period,"):
+            problems.append(f"chart {name}: {path.name} does not start with the EES columns")
+    return problems
+
+
+# ==================================================================================================
+# Build
+# ==================================================================================================
+
+
+def write_vendor_bundle(book_dir: Path) -> Path:
+    """The site's own Vega + Vega-Lite + Vega-Embed (vl-convert's bundle; sets window.vegaEmbed)."""
+    import vl_convert as vlc
+
+    target = book_dir / "_static" / VENDOR_BUNDLE
+    stamp = target.with_suffix(".version")
+    version = f"vl-convert {vlc.__version__ if hasattr(vlc, '__version__') else ''} vega {vlc.get_vega_version()} " \
+              f"vega-lite {vlc.get_vegalite_versions()[-1]} vega-embed {vlc.get_vega_embed_version()}"
+    if target.exists() and stamp.exists() and stamp.read_text() == version:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    bundle = vlc.javascript_bundle()
+    tmp = target.with_suffix(".tmp")
+    # wrapped in a function so its top-level names cannot clash with other scripts; it sets window.vegaEmbed
+    tmp.write_text(f"/* {version}: generated by analysis.site, do not edit */\n(function () {{\n{bundle}\n}}).call(window);\n",
+                   encoding="utf-8")
+    os.replace(tmp, target)
+    stamp.write_text(version)
+    return target
+
+
+LICENCE_TEXT = """Far from home: open data on England's children in care
+
+The data in this folder (the CSV files, their dictionaries and datapackage.json) is derived from official
+statistics published by the Department for Education and Ofsted, and from ONS geography lookups.
+
+Contains public sector information licensed under the Open Government Licence v3.0:
+https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/
+
+You may copy, publish, distribute, transmit and adapt the data, commercially and non-commercially, if you
+acknowledge the source. Suggested attribution:
+
+    Far from home, derived from Department for Education and Ofsted official statistics.
+    Contains public sector information licensed under the Open Government Licence v3.0.
+
+Each file's sources (publisher, release, file and retrieval date) are listed in its .meta.json and in
+datapackage.json. Where a source has a different licence, its .meta.json says so.
+"""
+
+
+def write_downloads(book_dir: Path, data_dir: Path) -> list[Path]:
+    """Copy every published dataset (CSV + dictionary), datapackage.json and the licence into
+    _static/downloads (cleared first, so a withdrawn dataset disappears)."""
+    package_path = data_dir / "datapackage.json"
+    if not package_path.exists():
+        raise BuildFailed(f"{package_path} is missing: run `make data` before `make book`")
+    package = json.loads(package_path.read_text("utf-8"))
+    names = [r["name"] for r in package.get("resources", [])]
+    tidy = data_dir / "tidy"
+    on_disk = sorted(p.name[: -len(".csv")] for p in tidy.glob("*.csv")) if tidy.exists() else []
+    problems = [f"{n}: in datapackage.json but {tidy / (n + '.csv')} is missing" for n in names if n not in on_disk]
+    problems += [f"{n}: {n}.csv is in data/tidy but not in datapackage.json" for n in on_disk if n not in names]
+    problems += [f"{n}: {n}.meta.json is missing" for n in names if not (tidy / f"{n}.meta.json").exists()]
+    if problems:
+        raise BuildFailed("published data is inconsistent:\n  " + "\n  ".join(problems))
+    target = book_dir / "_static" / "downloads"
+    staging = Path(tempfile.mkdtemp(prefix=".downloads-", dir=book_dir / "_static"))
+    try:
+        written = []
+        for name in names:
+            for suffix in (".csv", ".meta.json"):
+                shutil.copy2(tidy / f"{name}{suffix}", staging / f"{name}{suffix}")
+                written.append(target / f"{name}{suffix}")
+        shutil.copy2(package_path, staging / "datapackage.json")
+        licence = data_dir / "LICENCE.txt"
+        if licence.exists():
+            shutil.copy2(licence, staging / "LICENCE.txt")
+        else:
+            (staging / "LICENCE.txt").write_text(LICENCE_TEXT, encoding="utf-8")
+        written += [target / "datapackage.json", target / "LICENCE.txt"]
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written
+
+
+def execution_fingerprint(data_dir: Path) -> str:
+    """A hash of everything a page's executed output depends on besides its own text: the data folder and
+    the analysis package. When it changes, cached executions are stale."""
+    digest = hashlib.sha256()
+    roots = [data_dir, settings.PROJECT_ROOT / "analysis"]
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            if "__pycache__" in path.parts or path.name.startswith(".staging"):
+                continue
+            if root.name == "analysis" and path.suffix != ".py":
+                continue
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    lock = settings.PROJECT_ROOT / "requirements.lock"
+    if lock.exists():
+        digest.update(lock.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_kernel() -> Path:
+    """The `python3` kernel spec in this venv (ipykernel's), so notebooks run with this interpreter."""
+    share = Path(sys.prefix) / "share" / "jupyter"
+    spec = share / "kernels" / "python3" / "kernel.json"
+    if not spec.exists():
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"],
+                       check=True)
+    return share
+
+
+def build(
+    book_dir: Path = BOOK_DIR,
+    *,
+    data_dir: Path | None = None,
+    output: Path | None = None,
+    fresh: bool = False,
+    base_url: str | None = None,
+) -> Path:
+    """Build the book strictly into a staging folder, check it, then swap it into `output`
+    (default <book>/_build/html). Raises BuildFailed (leaving the previous site) on any problem."""
+    started = time.monotonic()
+    book_dir = Path(book_dir).resolve()
+    data_dir = Path(data_dir).resolve() if data_dir else settings.DATA_DIR
+    build_dir = book_dir / "_build"
+    output = Path(output).resolve() if output else build_dir / "html"
+    build_dir.mkdir(parents=True, exist_ok=True)
+
+    write_vendor_bundle(book_dir)
+    write_downloads(book_dir, data_dir)
+    kernels = ensure_kernel()
+
+    cache = build_dir / ".jupyter_cache"
+    store = build_dir / "chart-files"
+    fingerprint_file = build_dir / ".execution-fingerprint"
+    fingerprint = execution_fingerprint(data_dir)
+    previous = fingerprint_file.read_text().strip() if fingerprint_file.exists() else ""
+    if fresh or previous != fingerprint:
+        reason = "--fresh" if fresh else ("first build" if not previous else "data/ or analysis/ changed")
+        print(f"[site] clearing cached executions and chart files ({reason})", flush=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(store, ignore_errors=True)
+        fingerprint_file.unlink(missing_ok=True)
+    store.mkdir(parents=True, exist_ok=True)
+
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
+    env = dict(os.environ)
+    env.update({
+        "FFH_BOOK_BUILD": "1",
+        "FFH_CHART_STORE": str(store),
+        "FFH_DATA_DIR": str(data_dir),
+        "JUPYTER_PATH": str(kernels) + (os.pathsep + env["JUPYTER_PATH"] if env.get("JUPYTER_PATH") else ""),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
+        "PYTHONPATH": str(settings.PROJECT_ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
+    })
+    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", ".",
+               "--path-output", str(staging), "--builder", "html", "-W", "--keep-going", "--all"]
+    try:
+        result = subprocess.run(command, cwd=book_dir, env=env)
+        staged = staging / "_build" / "html"
+        if result.returncode != 0 or not (staged / "index.html").exists():
+            raise BuildFailed(f"jupyter-book build failed (exit {result.returncode}); the previous site in "
+                              f"{output} was left as it was. Warnings are errors: see the messages above.")
+        problems = check_site(staged, base_url=base_url if base_url is not None else configured_base_url(book_dir))
+        if problems:
+            raise BuildFailed("the built site failed its checks:\n  " + "\n  ".join(problems[:50]))
+        fingerprint_file.write_text(fingerprint + "\n")
+        _swap(staged, output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print(f"[site] built {output} in {time.monotonic() - started:.0f} s", flush=True)
+    return output
+
+
+def configured_base_url(book_dir: Path = BOOK_DIR) -> str:
+    """html.baseurl from the book's _config.yml ("" when the site's address is not set)."""
+    import yaml
+
+    config = yaml.safe_load((Path(book_dir) / "_config.yml").read_text("utf-8")) or {}
+    return str((config.get("html") or {}).get("baseurl") or "")
+
+
+def _swap(new: Path, output: Path) -> None:
+    """Put `new` at `output`; the old site is removed only after the new one is in place."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    incoming = output.with_name(f".{output.name}.incoming-{os.getpid()}")
+    shutil.rmtree(incoming, ignore_errors=True)
+    shutil.move(str(new), str(incoming))
+    retired = output.with_name(f".{output.name}.old-{os.getpid()}")
+    if output.exists():
+        os.replace(output, retired)
+    os.replace(incoming, output)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def serve(html_dir: Path, port: int = 8000) -> None:
+    """Serve the built site on 127.0.0.1 (foreground; Ctrl-C to stop)."""
+    import functools
+    import http.server
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html_dir))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        print(f"[site] serving {html_dir} on http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)
+        server.serve_forever()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analysis.site", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_cmd = commands.add_parser("build", help="build the book strictly (what `make book` runs)")
+    build_cmd.add_argument("--book", type=Path, default=BOOK_DIR)
+    build_cmd.add_argument("--data-dir", type=Path, default=None)
+    build_cmd.add_argument("--output", type=Path, default=None)
+    build_cmd.add_argument("--fresh", action="store_true", help="re-execute every page")
+    check_cmd = commands.add_parser("check", help="check a built site (third-party URLs, links, chart files)")
+    check_cmd.add_argument("html_dir", type=Path, nargs="?", default=BOOK_DIR / "_build" / "html")
+    serve_cmd = commands.add_parser("serve", help="serve a built site on 127.0.0.1")
+    serve_cmd.add_argument("html_dir", type=Path, nargs="?", default=BOOK_DIR / "_build" / "html")
+    serve_cmd.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        try:
+            build(args.book, data_dir=args.data_dir, output=args.output, fresh=args.fresh)
+        except BuildFailed as error:
+            print(f"[site] BUILD FAILED: {error}", file=sys.stderr, flush=True)
+            return 1
+        return 0
+    if args.command == "check":
+        problems = check_site(args.html_dir, base_url=configured_base_url())
+        for problem in problems:
+            print(problem)
+        print(f"[site] {len(problems)} problem(s) in {args.html_dir}")
+        return 1 if problems else 0
+    serve(args.html_dir, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
