@@ -282,7 +282,7 @@ def views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
         "schema": dp.schema_view(frame),
         "parts_vs_totals": _wide(frame),
         "inside_plus_outside": _inside_outside_sum(frame),
-        "la_sum_vs_national": dp.la_sum_vs_national_view(frame, ["measure"]),
+        "la_sum_vs_national": dp.la_sum_vs_national_view(frame, ["measure"], bound_suppressed=True),
         "la_continuity": dp.la_continuity_view(frame, ["measure"]),
     }
 

@@ -849,10 +849,26 @@ LA_SUM_TOLERANCE = 5
 LA_SUM_TOLERANCE_BY_YEAR = {2011: 10}
 
 
-def la_sum_vs_national_view(frame: pl.DataFrame, filters: list[str]) -> pl.DataFrame:
-    """Per year and filters: the national value against the sum of council values, where every council value
-    is published (no suppression) and neither is derived. `excess` = |difference| - tolerance must be <= 0
-    (tolerance: LA_SUM_TOLERANCE, or LA_SUM_TOLERANCE_BY_YEAR)."""
+# Where some council values are suppressed, the national figure can exceed the sum of the published ones by
+# the hidden values: at most SUPPRESSED_CELL_ALLOWANCE each (primary suppression hides 1 to 5; secondary
+# suppression a little more) plus RELATIVE_ALLOWANCE of the national figure (secondary suppression can hide a
+# whole small council: in EES 2024 the hidden values of placed_in_la_by_other_las 2023 add up to 230, 0.65% of
+# England), and it can never be below that sum by more than the rounding tolerance. Net gain can be negative,
+# so a suppressed council could move the sum either way: those year-measures are not checked; nor are
+# year-measures where councils are absent from the file (the reconstructed LA characteristics file lacks
+# Cumbria and Northamptonshire for some years: a coverage gap documented in the measure notes).
+SUPPRESSED_CELL_ALLOWANCE = 10
+RELATIVE_ALLOWANCE = 0.01
+SIGNED_MEASURES = ("net_gain",)
+
+
+def la_sum_vs_national_view(
+    frame: pl.DataFrame, filters: list[str], bound_suppressed: bool = False
+) -> pl.DataFrame:
+    """Per year and filters: the national value against the sum of published council values (none derived).
+    `excess` must be <= 0: with every council published, |difference| - tolerance; with some suppressed,
+    the larger of (sum - national - tolerance) and (national - sum - allowance for the hidden values) —
+    only with bound_suppressed, for datasets whose council coverage is complete in most years."""
     published = frame.filter(pl.col("derivation").is_null()) if "derivation" in frame.columns else frame
     national = published.filter(pl.col("geographic_level") == "National").select(
         *filters, "time_period", pl.col("value").alias("national")
@@ -869,18 +885,35 @@ def la_sum_vs_national_view(frame: pl.DataFrame, filters: list[str]) -> pl.DataF
             else pl.lit(0).alias("councils_derived"),
         )
     )
+    signed = pl.col("measure").is_in(SIGNED_MEASURES) if "measure" in filters else pl.lit(False)
+    complete = pl.col("councils") == pl.col("councils").max().over("time_period")
     joined = national.join(la, on=[*filters, "time_period"], how="inner", nulls_equal=True).filter(
         pl.col("national").is_not_null()
-        & (pl.col("councils_not_published") == 0)
         & (pl.col("councils_derived") == 0)
+        & ((pl.col("councils_not_published") == 0) | (~signed & complete & bound_suppressed))
+    )
+    difference = pl.col("council_sum") - pl.col("national")
+    allowance = (
+        pl.col("tolerance")
+        + SUPPRESSED_CELL_ALLOWANCE * pl.col("councils_not_published")
+        + (RELATIVE_ALLOWANCE * pl.col("national").abs()).ceil().cast(pl.Int64)
     )
     return (
         joined.with_columns(
-            (pl.col("council_sum") - pl.col("national")).alias("difference"),
+            difference.alias("difference"),
             pl.col("time_period")
             .replace_strict(LA_SUM_TOLERANCE_BY_YEAR, default=LA_SUM_TOLERANCE, return_dtype=pl.Int64)
             .alias("tolerance"),
         )
-        .with_columns((pl.col("difference").abs() - pl.col("tolerance")).alias("excess"))
+        .with_columns(
+            pl.when(pl.col("councils_not_published") == 0)
+            .then(pl.col("difference").abs() - pl.col("tolerance"))
+            .otherwise(
+                pl.max_horizontal(
+                    pl.col("difference") - pl.col("tolerance"), -pl.col("difference") - allowance
+                )
+            )
+            .alias("excess")
+        )
         .sort(pl.all())
     )
