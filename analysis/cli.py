@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     data = commands.add_parser("data", help="fetch, tidy, validate and publish every dataset")
-    data.add_argument("--output-dir", default=str(settings.DATA_DIR), help="where to publish (default: data/)")
+    data.add_argument(
+        "--output-dir", default=str(settings.DATA_DIR), help="where to publish (default: data/)"
+    )
     data.add_argument("--only", nargs="*", help="build only these datasets (and what they need)")
     data.set_defaults(handler=_data)
 

@@ -80,7 +80,9 @@ def parse_published_number(column: str, symbols: dict[str, str] | None = None) -
     symbols = symbols or SUPPRESSION_SYMBOLS
     text = pl.col(column).cast(pl.Utf8).str.strip_chars()
     number = text.str.replace_all(",", "").cast(pl.Float64, strict=False)
-    symbol_note = text.replace_strict(list(symbols), list(symbols.values()), default=None, return_dtype=pl.Utf8)
+    symbol_note = text.replace_strict(
+        list(symbols), list(symbols.values()), default=None, return_dtype=pl.Utf8
+    )
     note = (
         pl.when(number.is_not_null())
         .then(pl.lit(None, dtype=pl.Utf8))

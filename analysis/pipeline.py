@@ -16,7 +16,7 @@ import polars as pl
 from analysis import geography, settings
 from analysis.datasets import Dataset, SourceFiles, load_datasets
 from analysis.errors import ValidationFailed
-from analysis.fetch import Fetcher, FetchedFile, write_provenance_summary
+from analysis.fetch import FetchedFile, Fetcher, write_provenance_summary
 from analysis.manifest import Source, load_sources
 from analysis.publish import publish
 from analysis.validate import ValidationReport, raise_for_failures, report_json, validate

@@ -53,7 +53,9 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
         for prefix in FORMULA_PREFIXES[1:]:
             is_formula_like = is_formula_like | column.str.starts_with(prefix)
         is_number = column.str.strip_chars().cast(pl.Float64, strict=False).is_not_null()
-        fixes.append(pl.when(is_formula_like & ~is_number).then(pl.lit("'") + column).otherwise(column).alias(name))
+        fixes.append(
+            pl.when(is_formula_like & ~is_number).then(pl.lit("'") + column).otherwise(column).alias(name)
+        )
     return frame.with_columns(fixes) if fixes else frame
 
 
@@ -74,7 +76,9 @@ def _plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
     """The published CSV text: UTF-8, no BOM, '\\n' line ends, nulls as empty cells."""
-    return _plain_numbers(spreadsheet_safe(frame)).write_csv(null_value="", line_terminator="\n").encode("utf-8")
+    return (
+        _plain_numbers(spreadsheet_safe(frame)).write_csv(null_value="", line_terminator="\n").encode("utf-8")
+    )
 
 
 def field_type(dtype: pl.DataType) -> str:
@@ -85,7 +89,11 @@ def dataset_metadata(dataset: Dataset, frame: pl.DataFrame, sources: dict[str, S
     undocumented = [c for c in frame.columns if c not in dataset.columns]
     if undocumented:
         raise ValueError(f"dataset {dataset.name!r}: columns without a description: {undocumented}")
-    used_sources = sorted(set(frame["source_id"].unique().drop_nulls().to_list())) if "source_id" in frame.columns else []
+    used_sources = (
+        sorted(set(frame["source_id"].unique().drop_nulls().to_list()))
+        if "source_id" in frame.columns
+        else []
+    )
     return {
         "name": dataset.name,
         "path": f"tidy/{dataset.name}.csv",

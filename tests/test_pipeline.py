@@ -14,7 +14,13 @@ from analysis import pipeline, settings
 from analysis.errors import FetchError, ParseError, SourceError, ValidationFailed
 
 COMMITTED = settings.DATA_DIR
-PUBLISHED_GLOBS = ["tidy/*.csv", "tidy/*.meta.json", "validation/*.json", "datapackage.json", "provenance.csv"]
+PUBLISHED_GLOBS = [
+    "tidy/*.csv",
+    "tidy/*.meta.json",
+    "validation/*.json",
+    "datapackage.json",
+    "provenance.csv",
+]
 
 
 def _published_files(root: Path) -> dict[str, bytes]:
@@ -26,7 +32,9 @@ def _published_files(root: Path) -> dict[str, bytes]:
 
 
 def _run_settings(tmp_path: Path, mirror: Path) -> settings.Settings:
-    return settings.Settings(cache_dir=tmp_path / "cache" / "raw", mirror_dir=mirror, base_url=None, offline=False)
+    return settings.Settings(
+        cache_dir=tmp_path / "cache" / "raw", mirror_dir=mirror, base_url=None, offline=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +141,9 @@ def _replace_first_national_value(column_index: int, new_value: bytes):
 def test_a_file_altered_in_the_mirror_fails_its_checksum_and_nothing_is_written(
     tmp_path, mirror_dir, output_with_last_good
 ):
-    doctored = _doctored_mirror(tmp_path, mirror_dir, SFR_2012, lambda raw: raw.replace(b"67050", b"67051", 1))
+    doctored = _doctored_mirror(
+        tmp_path, mirror_dir, SFR_2012, lambda raw: raw.replace(b"67050", b"67051", 1)
+    )
     before = _published_files(output_with_last_good)
     with pytest.raises(FetchError) as caught:
         pipeline.run(output_dir=output_with_last_good, run_settings=_run_settings(tmp_path, doctored))

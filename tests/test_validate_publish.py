@@ -20,14 +20,23 @@ def _suite(tmp_path, views):
 
 def _frame():
     return pl.DataFrame(
-        {"time_period": [2023, 2024], "measure": ["total", "total"], "value": [10, 12], "source_id": ["s", "s"]}
+        {
+            "time_period": [2023, 2024],
+            "measure": ["total", "total"],
+            "value": [10, 12],
+            "source_id": ["s", "s"],
+        }
     )
 
 
 def test_passing_suite_reports_every_expectation(tmp_path):
     suite_dir = _suite(
         tmp_path,
-        {"tidy": [{"type": "expect_column_values_to_be_between", "kwargs": {"column": "value", "min_value": 0}}]},
+        {
+            "tidy": [
+                {"type": "expect_column_values_to_be_between", "kwargs": {"column": "value", "min_value": 0}}
+            ]
+        },
     )
     report = validate("counts", _frame(), expectations_dir=suite_dir)
     assert report.success
@@ -37,7 +46,11 @@ def test_passing_suite_reports_every_expectation(tmp_path):
 def test_failing_expectation_names_dataset_expectation_and_example_rows(tmp_path):
     suite_dir = _suite(
         tmp_path,
-        {"tidy": [{"type": "expect_column_values_to_be_between", "kwargs": {"column": "value", "max_value": 11}}]},
+        {
+            "tidy": [
+                {"type": "expect_column_values_to_be_between", "kwargs": {"column": "value", "max_value": 11}}
+            ]
+        },
     )
     report = validate("counts", _frame(), key=["time_period", "measure"], expectations_dir=suite_dir)
     assert not report.success
@@ -68,9 +81,11 @@ def test_missing_suite_is_an_error(tmp_path):
 
 
 def test_spreadsheet_safe_neutralises_formulas_but_keeps_numbers():
-    frame = pl.DataFrame({"label": ["=HYPERLINK(\"http://x\")", "+1+1 cells", "@SUM(A1)", "-460", "ok"], "n": [-1, 2, 3, 4, 5]})
+    frame = pl.DataFrame(
+        {"label": ['=HYPERLINK("http://x")', "+1+1 cells", "@SUM(A1)", "-460", "ok"], "n": [-1, 2, 3, 4, 5]}
+    )
     safe = spreadsheet_safe(frame)
-    assert safe["label"].to_list() == ["'=HYPERLINK(\"http://x\")", "'+1+1 cells", "'@SUM(A1)", "-460", "ok"]
+    assert safe["label"].to_list() == ['\'=HYPERLINK("http://x")', "'+1+1 cells", "'@SUM(A1)", "-460", "ok"]
     assert safe["n"].to_list() == [-1, 2, 3, 4, 5]
 
 
@@ -109,11 +124,22 @@ def test_publish_refuses_undocumented_columns_and_leaves_outputs_untouched(tmp_p
     last_good = tmp_path / "tidy" / "counts.csv"
     last_good.write_text("last good\n")
     dataset = Dataset(
-        name="counts", title="t", description="d", sources=[], build=lambda s: _frame(),
-        key=["time_period"], columns={"time_period": "year"},
+        name="counts",
+        title="t",
+        description="d",
+        sources=[],
+        build=lambda s: _frame(),
+        key=["time_period"],
+        columns={"time_period": "year"},
     )
     with pytest.raises(ValueError, match="without a description"):
-        publish({"counts": _frame()}, {"counts": dataset}, {"counts": ValidationReport("counts", [], 2)}, {}, tmp_path)
+        publish(
+            {"counts": _frame()},
+            {"counts": dataset},
+            {"counts": ValidationReport("counts", [], 2)},
+            {},
+            tmp_path,
+        )
     assert last_good.read_text() == "last good\n"
 
 

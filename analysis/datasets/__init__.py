@@ -34,11 +34,6 @@ DATASET_MODULES: list[str] = [
     "childrens_homes_openings_closures",
     # figures that exist only in reports, with citations
     "published_figures",
-] = [
-    "published_figures",
-    "missing_from_care",
-    "missing_incidents_by_placement",
-    "missing_over_24_hours",
 ]
 
 
@@ -53,7 +48,9 @@ class SourceFiles(Mapping[str, Path]):
         try:
             return self._paths[source_id]
         except KeyError:
-            raise KeyError(f"source {source_id!r} was not fetched: list it in the dataset's `sources`") from None
+            raise KeyError(
+                f"source {source_id!r} was not fetched: list it in the dataset's `sources`"
+            ) from None
 
     def __iter__(self):
         return iter(self._paths)
