@@ -68,8 +68,15 @@ NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 EXTENSIONS = ("csv", "png", "svg")
 
 # The columns every chart CSV must carry (EES layout) so a download can be traced to its source.
-REQUIRED_COLUMNS = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name",
-                    "source_id", "source_release"]
+REQUIRED_COLUMNS = [
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "source_id",
+    "source_release",
+]
 
 CONFIG: dict[str, Any] = {
     "font": FONT,
@@ -77,14 +84,34 @@ CONFIG: dict[str, Any] = {
     "padding": 8,
     "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
     "axis": {
-        "labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal", "labelColor": TEXT,
-        "titleColor": TEXT, "gridColor": "#E1E1E1", "domainColor": DARK_GREY, "tickColor": DARK_GREY,
+        "labelFontSize": 12,
+        "titleFontSize": 13,
+        "titleFontWeight": "normal",
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "gridColor": "#E1E1E1",
+        "domainColor": DARK_GREY,
+        "tickColor": DARK_GREY,
         "labelLimit": 260,
     },
-    "legend": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal", "labelColor": TEXT,
-               "titleColor": TEXT, "orient": "top", "direction": "vertical", "labelLimit": 500},
-    "title": {"fontSize": 17, "anchor": "start", "color": TEXT, "subtitleFontSize": 13,
-              "subtitleColor": DARK_GREY, "offset": 14},
+    "legend": {
+        "labelFontSize": 12,
+        "titleFontSize": 12,
+        "titleFontWeight": "normal",
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "orient": "top",
+        "direction": "vertical",
+        "labelLimit": 500,
+    },
+    "title": {
+        "fontSize": 17,
+        "anchor": "start",
+        "color": TEXT,
+        "subtitleFontSize": 13,
+        "subtitleColor": DARK_GREY,
+        "offset": 14,
+    },
     "range": {"category": CATEGORICAL, "ramp": SEQUENTIAL, "ordinal": SEQUENTIAL},
     "line": {"strokeWidth": 3},
     "point": {"size": 45, "filled": True},
@@ -124,6 +151,13 @@ def _frame(frame: Any) -> pl.DataFrame:
         raise TypeError(f"expected a polars or pandas DataFrame, got {type(frame).__name__}") from error
 
 
+def _dataset(frame: pl.DataFrame, dataset: str | None) -> str | None:
+    """The dataset whose measure labels apply (given, or guessed from a filtered load())."""
+    if dataset is None and "measure" in frame.columns:
+        return data.guess_dataset(_strip_helpers(frame))
+    return dataset
+
+
 def _need(frame: pl.DataFrame, *columns: str | None) -> None:
     missing = [c for c in columns if c and c not in frame.columns]
     if missing:
@@ -140,6 +174,7 @@ def _axis_title(frame: pl.DataFrame, given: str | None, what: str, dataset: str 
     if given:
         return given
     if "measure" in frame.columns:
+        dataset = dataset or data.guess_dataset(_strip_helpers(frame))
         units = {data.measure_unit(m, dataset) for m in frame["measure"].drop_nulls().unique().to_list()}
         if len(units) == 1:
             unit = units.pop()
@@ -153,10 +188,13 @@ def _format_for(frame: pl.DataFrame, column: str, given: str | None) -> str:
     return ",.0f" if frame.schema[column].is_integer() else ",.1f"
 
 
-def _series_labels(frame: pl.DataFrame, column: str, labels: Mapping[str, str] | None,
-                   dataset: str | None = None) -> pl.DataFrame:
+def _series_labels(
+    frame: pl.DataFrame, column: str, labels: Mapping[str, str] | None, dataset: str | None = None
+) -> pl.DataFrame:
     """Add the legend label column: explicit labels, else measure labels for `measure`, else the value."""
     values = frame[column].cast(pl.Utf8).unique().drop_nulls().to_list()
+    if column == "measure":
+        dataset = dataset or data.guess_dataset(_strip_helpers(frame))
     mapping: dict[str, str] = {}
     for value in values:
         if labels and value in labels:
@@ -188,12 +226,16 @@ def _break_layers(breaks: Sequence[Break], x_type: str) -> list[alt.Chart]:
     offset = 0.5 if x_type == "quantitative" else 0
     rows = [{"at": b.at - offset, "label": b.label, "from": b.at} for b in breaks]
     source = alt.InlineData(values=rows)
-    rule = alt.Chart(source).mark_rule(color=DARK_GREY, strokeDash=[5, 4], strokeWidth=1.5).encode(
-        x=alt.X("at:Q"), tooltip=[alt.Tooltip("label:N", title="Definition change")]
+    rule = (
+        alt.Chart(source)
+        .mark_rule(color=DARK_GREY, strokeDash=[5, 4], strokeWidth=1.5)
+        .encode(x=alt.X("at:Q"), tooltip=[alt.Tooltip("label:N", title="Definition change")])
     )
-    text = alt.Chart(source).mark_text(
-        align="left", baseline="top", dx=5, dy=4, color=DARK_GREY, fontSize=12, lineBreak="\n"
-    ).encode(x=alt.X("at:Q"), y=alt.value(0), text="label:N")
+    text = (
+        alt.Chart(source)
+        .mark_text(align="left", baseline="top", dx=5, dy=4, color=DARK_GREY, fontSize=12, lineBreak="\n")
+        .encode(x=alt.X("at:Q"), y=alt.value(0), text="label:N")
+    )
     return [rule, text]
 
 
@@ -219,6 +261,7 @@ def line(
 ) -> alt.LayerChart:
     """A trend line per series (`color`), years on x. Breaks draw a labelled rule and split the line."""
     frame = _frame(frame)
+    dataset = _dataset(frame, dataset)
     _need(frame, x, y, color)
     y_title = _axis_title(frame, y_title, "y_title", dataset)
     y_format = _format_for(frame, y, y_format)
@@ -231,10 +274,16 @@ def line(
         )
     )
     series = f"{HELPER_PREFIX}series"
-    color_title = color_title or ("Measure" if color == "measure" else (color or "").replace("_", " ").capitalize())
+    color_title = color_title or (
+        "Measure" if color == "measure" else (color or "").replace("_", " ").capitalize()
+    )
     encoding: dict[str, Any] = {
-        "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d", tickMinStep=1),
-                   scale=alt.Scale(zero=False, nice=False)),
+        "x": alt.X(
+            f"{x}:Q",
+            title=x_title,
+            axis=alt.Axis(format="d", tickMinStep=1),
+            scale=alt.Scale(zero=False, nice=False),
+        ),
         "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=y_zero)),
         "detail": alt.Detail(f"{HELPER_PREFIX}segment:N"),
         "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title, format="d")]
@@ -249,10 +298,23 @@ def line(
     layers += _break_layers(breaks, "quantitative")
     fields = [x, y] + ([color, series] if color else []) + [f"{HELPER_PREFIX}segment"]
     return alt.layer(*layers, data=frame).properties(
-        title=_title(title, subtitle), width=width, height=height,
-        usermeta=_meta("line", x=x, y=y, color=color, series=series if color else None, x_title=x_title,
-                       y_title=y_title, color_title=color_title if color else None, format=y_format,
-                       x_format="d", breaks=[b.as_dict() for b in breaks], fields=fields),
+        title=_title(title, subtitle),
+        width=width,
+        height=height,
+        usermeta=_meta(
+            "line",
+            x=x,
+            y=y,
+            color=color,
+            series=series if color else None,
+            x_title=x_title,
+            y_title=y_title,
+            color_title=color_title if color else None,
+            format=y_format,
+            x_format="d",
+            breaks=[b.as_dict() for b in breaks],
+            fields=fields,
+        ),
     )
 
 
@@ -280,44 +342,81 @@ def bar(
     if mode not in ("stacked", "grouped", "percent"):
         raise ChartError("mode must be 'stacked', 'grouped' or 'percent'")
     frame = _frame(frame)
+    dataset = _dataset(frame, dataset)
     _need(frame, x, y, color)
     y_title = _axis_title(frame, y_title, "y_title", dataset)
     y_format = _format_for(frame, y, y_format)
     series = f"{HELPER_PREFIX}series"
     if color:
         frame = _series_labels(frame, color, labels, dataset)
-    color_title = color_title or ("Measure" if color == "measure" else (color or "").replace("_", " ").capitalize())
+    color_title = color_title or (
+        "Measure" if color == "measure" else (color or "").replace("_", " ").capitalize()
+    )
     axis_format = ".0%" if mode == "percent" else y_format
     x_enc = alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=0))
-    y_enc = alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=axis_format),
-                  stack={"stacked": "zero", "grouped": None, "percent": "normalize"}[mode])
+    y_enc = alt.Y(
+        f"{y}:Q",
+        title=y_title,
+        axis=alt.Axis(format=axis_format),
+        stack={"stacked": "zero", "grouped": None, "percent": "normalize"}[mode],
+    )
     encoding: dict[str, Any] = {
-        "x": x_enc, "y": y_enc,
+        "x": x_enc,
+        "y": y_enc,
         "tooltip": [alt.Tooltip(f"{x}:N", title=x_title)]
         + ([alt.Tooltip(f"{series}:N", title=color_title)] if color else [])
         + [alt.Tooltip(f"{y}:Q", title=y_title, format=y_format)],
     }
     if color:
-        domain = ([(labels or {}).get(o, data.measure_label(o, dataset) if color == "measure" else o) for o in order]
-                  if order else alt.Undefined)
-        encoding["color"] = alt.Color(f"{series}:N", title=color_title, scale=alt.Scale(domain=domain),
-                                      legend=alt.Legend(title=color_title))
+        domain = (
+            [
+                (labels or {}).get(o, data.measure_label(o, dataset) if color == "measure" else o)
+                for o in order
+            ]
+            if order
+            else alt.Undefined
+        )
+        encoding["color"] = alt.Color(
+            f"{series}:N",
+            title=color_title,
+            scale=alt.Scale(domain=domain),
+            legend=alt.Legend(title=color_title),
+        )
         encoding["order"] = alt.Order(f"{HELPER_PREFIX}order:Q")
         if mode == "grouped":
             encoding["xOffset"] = alt.XOffset(f"{series}:N", scale=alt.Scale(domain=domain))
-        ranks = {v: i for i, v in enumerate(order or sorted(frame[color].cast(pl.Utf8).unique().drop_nulls()))}
+        ranks = {
+            v: i for i, v in enumerate(order or sorted(frame[color].cast(pl.Utf8).unique().drop_nulls()))
+        }
         frame = frame.with_columns(
-            pl.col(color).cast(pl.Utf8).replace_strict(ranks, default=len(ranks)).alias(f"{HELPER_PREFIX}order")
+            pl.col(color)
+            .cast(pl.Utf8)
+            .replace_strict(ranks, default=len(ranks))
+            .alias(f"{HELPER_PREFIX}order")
         )
     layers = [alt.Chart().mark_bar(**({} if color else {"color": DARK_BLUE})).encode(**encoding)]
     if breaks:
         raise ChartError("breaks on bar charts: split the bars into two charts or use line()")
     fields = [x, y] + ([color, series, f"{HELPER_PREFIX}order"] if color else [])
     return alt.layer(*layers, data=frame).properties(
-        title=_title(title, subtitle), width=width, height=height,
-        usermeta=_meta("bar", x=x, y=y, color=color, series=series if color else None, x_title=x_title,
-                       y_title=y_title, color_title=color_title if color else None, format=y_format,
-                       x_format=None, mode=mode, breaks=[], fields=fields),
+        title=_title(title, subtitle),
+        width=width,
+        height=height,
+        usermeta=_meta(
+            "bar",
+            x=x,
+            y=y,
+            color=color,
+            series=series if color else None,
+            x_title=x_title,
+            y_title=y_title,
+            color_title=color_title if color else None,
+            format=y_format,
+            x_format=None,
+            mode=mode,
+            breaks=[],
+            fields=fields,
+        ),
     )
 
 
@@ -341,6 +440,7 @@ def ranked_bar(
     """Horizontal bars, one per area, sorted by value; `highlight` areas in dark pink; optional reference
     line (e.g. (45.2, "England 45.2%")). Areas with no value (suppressed) are listed in the table."""
     frame = _frame(frame)
+    dataset = _dataset(frame, dataset)
     _need(frame, category, value)
     value_title = _axis_title(frame, value_title, "value_title", dataset)
     value_format = _format_for(frame, value, value_format)
@@ -353,24 +453,46 @@ def ranked_bar(
     shown = frame.filter(pl.col(value).is_not_null())
     height = max(row_height * shown.height, 60)
     sort = alt.EncodingSortField(field=value, order="descending" if descending else "ascending")
-    bars = alt.Chart().mark_bar().encode(
-        y=alt.Y(f"{category}:N", sort=sort, title=category_title, axis=alt.Axis(labelFontSize=11)),
-        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format, orient="top")),
-        color=alt.condition(f"datum.{flag}", alt.value(DARK_PINK), alt.value(DARK_BLUE)),
-        tooltip=[alt.Tooltip(f"{category}:N", title=category_title),
-                 alt.Tooltip(f"{value}:Q", title=value_title, format=value_format)],
-    ).transform_filter(f"isValid(datum['{value}'])")
+    bars = (
+        alt.Chart()
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", sort=sort, title=category_title, axis=alt.Axis(labelFontSize=11)),
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format, orient="top")),
+            color=alt.condition(f"datum.{flag}", alt.value(DARK_PINK), alt.value(DARK_BLUE)),
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title=category_title),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
+            ],
+        )
+        .transform_filter(f"isValid(datum['{value}'])")
+    )
     layers: list[alt.Chart] = [bars]
     if reference is not None:
         ref = alt.InlineData(values=[{"v": reference[0], "label": reference[1]}])
         layers.append(alt.Chart(ref).mark_rule(color=ORANGE, strokeWidth=2).encode(x="v:Q"))
-        layers.append(alt.Chart(ref).mark_text(align="left", dx=4, baseline="bottom", color=TEXT).encode(
-            x="v:Q", y=alt.value(height), text="label:N"))
+        layers.append(
+            alt.Chart(ref)
+            .mark_text(align="left", dx=4, baseline="bottom", color=TEXT)
+            .encode(x="v:Q", y=alt.value(height), text="label:N")
+        )
     return alt.layer(*layers, data=frame).properties(
-        title=_title(title, subtitle), width=width, height=height,
-        usermeta=_meta("ranked_bar", x=value, y=category, color=None, series=None, x_title=value_title,
-                       y_title=category_title, format=value_format, breaks=[], descending=descending,
-                       fields=[category, value, flag]),
+        title=_title(title, subtitle),
+        width=width,
+        height=height,
+        usermeta=_meta(
+            "ranked_bar",
+            x=value,
+            y=category,
+            color=None,
+            series=None,
+            x_title=value_title,
+            y_title=category_title,
+            format=value_format,
+            breaks=[],
+            descending=descending,
+            fields=[category, value, flag],
+        ),
     )
 
 
@@ -410,23 +532,46 @@ def scatter(
     encoding: dict[str, Any] = {
         "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=x_format)),
         "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
-        "tooltip": [alt.Tooltip(f"{label}:N", title="Area"), alt.Tooltip(f"{x}:Q", title=x_title, format=x_format),
-                    alt.Tooltip(f"{y}:Q", title=y_title, format=y_format)],
+        "tooltip": [
+            alt.Tooltip(f"{label}:N", title="Area"),
+            alt.Tooltip(f"{x}:Q", title=x_title, format=x_format),
+            alt.Tooltip(f"{y}:Q", title=y_title, format=y_format),
+        ],
     }
     if color:
         encoding["color"] = alt.Color(f"{series}:N", title=color_title)
         encoding["shape"] = alt.Shape(f"{series}:N", title=color_title)
-    points = alt.Chart().mark_point(opacity=0.85, **({} if color else {"color": DARK_BLUE})).encode(**encoding)
+    points = (
+        alt.Chart().mark_point(opacity=0.85, **({} if color else {"color": DARK_BLUE})).encode(**encoding)
+    )
     layers = [points]
     if marked:
-        layers.append(alt.Chart().mark_text(align="left", dx=7, dy=-7, fontWeight="bold").encode(
-            x=f"{x}:Q", y=f"{y}:Q", text=f"{label}:N").transform_filter(f"datum.{flag}"))
+        layers.append(
+            alt.Chart()
+            .mark_text(align="left", dx=7, dy=-7, fontWeight="bold")
+            .encode(x=f"{x}:Q", y=f"{y}:Q", text=f"{label}:N")
+            .transform_filter(f"datum.{flag}")
+        )
     fields = [label, x, y, flag] + ([color, series] if color else [])
     return alt.layer(*layers, data=frame).properties(
-        title=_title(title, subtitle), width=width, height=height,
-        usermeta=_meta("scatter", x=x, y=y, label=label, color=color, series=series if color else None,
-                       x_title=x_title, y_title=y_title, color_title=color_title if color else None,
-                       format=y_format, x_format=x_format, breaks=[], fields=fields),
+        title=_title(title, subtitle),
+        width=width,
+        height=height,
+        usermeta=_meta(
+            "scatter",
+            x=x,
+            y=y,
+            label=label,
+            color=color,
+            series=series if color else None,
+            x_title=x_title,
+            y_title=y_title,
+            color_title=color_title if color else None,
+            format=y_format,
+            x_format=x_format,
+            breaks=[],
+            fields=fields,
+        ),
     )
 
 
@@ -444,8 +589,12 @@ def _hex_cells(cells: Any | None) -> pl.DataFrame:
     if code is None:
         raise ChartError(f"hex cells need a code column, one of {HEX_CODE_COLUMNS}")
     name = next((c for c in ("current_la_name", "la_name", "name", "n") if c in cells.columns), code)
-    return cells.select(pl.col(code).alias(f"{HELPER_PREFIX}code"), pl.col(name).alias(f"{HELPER_PREFIX}cell_name"),
-                        pl.col("q").cast(pl.Int64), pl.col("r").cast(pl.Int64))
+    return cells.select(
+        pl.col(code).alias(f"{HELPER_PREFIX}code"),
+        pl.col(name).alias(f"{HELPER_PREFIX}cell_name"),
+        pl.col("q").cast(pl.Int64),
+        pl.col("r").cast(pl.Int64),
+    )
 
 
 def _hexagon(q: int, r: int) -> list[list[float]]:
@@ -453,8 +602,10 @@ def _hexagon(q: int, r: int) -> list[list[float]]:
     cx = q + (0.5 if r % 2 else 0.0)
     cy = r * math.sqrt(3) / 2
     radius = 1 / math.sqrt(3)  # circumradius for unit horizontal spacing
-    ring = [[round(cx + radius * math.cos(math.radians(a)), 6), round(cy + radius * math.sin(math.radians(a)), 6)]
-            for a in (90, 150, 210, 270, 330, 30)]
+    ring = [
+        [round(cx + radius * math.cos(math.radians(a)), 6), round(cy + radius * math.sin(math.radians(a)), 6)]
+        for a in (90, 150, 210, 270, 330, 30)
+    ]
     return ring + [ring[0]]
 
 
@@ -477,6 +628,7 @@ def hex_map(
     """A hex tile map of councils (one cell each, odd-r layout from analysis.geography.hex_cells()),
     coloured in `classes` equal-interval bands; councils without a value are grey ("no data")."""
     frame = _frame(frame)
+    dataset = _dataset(frame, dataset)
     _need(frame, value, code, name)
     value_title = _axis_title(frame, value_title, "value_title", dataset)
     value_format = _format_for(frame, value, value_format)
@@ -492,38 +644,86 @@ def hex_map(
     padding = f"{HELPER_PREFIX}padding"
     empty = grid.filter(~pl.col(cell_code).is_in(frame[code].to_list()))
     merged = pl.concat(
-        [frame.with_columns(pl.col(code).alias(cell_code), pl.col(name).alias(f"{HELPER_PREFIX}name"),
-                            pl.lit(False).alias(padding)),
-         empty.select(cell_code, pl.col(f"{HELPER_PREFIX}cell_name").alias(f"{HELPER_PREFIX}name"),
-                      pl.lit(True).alias(padding))],
+        [
+            frame.with_columns(
+                pl.col(code).alias(cell_code),
+                pl.col(name).alias(f"{HELPER_PREFIX}name"),
+                pl.lit(False).alias(padding),
+            ),
+            empty.select(
+                cell_code,
+                pl.col(f"{HELPER_PREFIX}cell_name").alias(f"{HELPER_PREFIX}name"),
+                pl.lit(True).alias(padding),
+            ),
+        ],
         how="diagonal_relaxed",
     )
-    features = [{"type": "Feature", "id": row[cell_code],
-                 "geometry": {"type": "Polygon", "coordinates": [_hexagon(row["q"], row["r"])]}, "properties": {}}
-                for row in grid.iter_rows(named=True)]
+    features = [
+        {
+            "type": "Feature",
+            "id": row[cell_code],
+            "geometry": {"type": "Polygon", "coordinates": [_hexagon(row["q"], row["r"])]},
+            "properties": {},
+        }
+        for row in grid.iter_rows(named=True)
+    ]
     scale = alt.Scale(type="quantize", range=SEQUENTIAL[-classes:], nice=True, zero=False)
-    lookup = {"lookup": cell_code, "from_": alt.LookupData(data=alt.InlineData(values=features), key="id"),
-              "as_": f"{HELPER_PREFIX}geo"}
-    tooltip = [alt.Tooltip(f"{HELPER_PREFIX}name:N", title="Council"),
-               alt.Tooltip(f"{value}:Q", title=value_title, format=value_format)]
+    lookup = {
+        "lookup": cell_code,
+        "from_": alt.LookupData(data=alt.InlineData(values=features), key="id"),
+        "as_": f"{HELPER_PREFIX}geo",
+    }
+    tooltip = [
+        alt.Tooltip(f"{HELPER_PREFIX}name:N", title="Council"),
+        alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
+    ]
     # every cell grey first ("no figure"), then the cells with a value coloured on top
-    base = alt.Chart().mark_geoshape(stroke="white", strokeWidth=1, fill=NO_DATA).encode(
-        shape=alt.Shape(f"{HELPER_PREFIX}geo:G"), tooltip=tooltip,
-    ).transform_lookup(**lookup).project(type="identity", reflectY=True)
-    coloured = alt.Chart().mark_geoshape(stroke="white", strokeWidth=1).encode(
-        shape=alt.Shape(f"{HELPER_PREFIX}geo:G"),
-        color=alt.Color(f"{value}:Q", title=value_title, scale=scale,
-                        legend=alt.Legend(format=value_format, orient="right", direction="vertical")),
-        tooltip=tooltip,
-    ).transform_filter(f"isValid(datum['{value}'])").transform_lookup(**lookup).project(
-        type="identity", reflectY=True)
+    base = (
+        alt.Chart()
+        .mark_geoshape(stroke="white", strokeWidth=1, fill=NO_DATA)
+        .encode(
+            shape=alt.Shape(f"{HELPER_PREFIX}geo:G"),
+            tooltip=tooltip,
+        )
+        .transform_lookup(**lookup)
+        .project(type="identity", reflectY=True)
+    )
+    coloured = (
+        alt.Chart()
+        .mark_geoshape(stroke="white", strokeWidth=1)
+        .encode(
+            shape=alt.Shape(f"{HELPER_PREFIX}geo:G"),
+            color=alt.Color(
+                f"{value}:Q",
+                title=value_title,
+                scale=scale,
+                legend=alt.Legend(format=value_format, orient="right", direction="vertical"),
+            ),
+            tooltip=tooltip,
+        )
+        .transform_filter(f"isValid(datum['{value}'])")
+        .transform_lookup(**lookup)
+        .project(type="identity", reflectY=True)
+    )
     shapes = [base, coloured]
     return alt.layer(*shapes, data=merged).properties(
-        title=_title(title, subtitle), width=width, height=height,
-        usermeta=_meta("hex_map", x=name, y=value, color=None, series=None, x_title="Council",
-                       y_title=value_title, format=value_format, breaks=[], value_field=value,
-                       no_data_note="Grey cells: no figure (suppressed, not published, or no council row).",
-                       fields=[cell_code, f"{HELPER_PREFIX}name", value]),
+        title=_title(title, subtitle),
+        width=width,
+        height=height,
+        usermeta=_meta(
+            "hex_map",
+            x=name,
+            y=value,
+            color=None,
+            series=None,
+            x_title="Council",
+            y_title=value_title,
+            format=value_format,
+            breaks=[],
+            value_field=value,
+            no_data_note="Grey cells: no figure (suppressed, not published, or no council row).",
+            fields=[cell_code, f"{HELPER_PREFIX}name", value],
+        ),
     )
 
 
@@ -573,7 +773,9 @@ def _title_parts(chart: Any) -> tuple[str, list[str]]:
 def _chart_meta(chart: Any) -> dict[str, Any]:
     meta = getattr(chart, "usermeta", alt.Undefined)
     if meta is alt.Undefined or "ffh" not in meta:
-        raise ChartError("show() needs a chart made by analysis.charts (line, bar, ranked_bar, scatter, hex_map)")
+        raise ChartError(
+            "show() needs a chart made by analysis.charts (line, bar, ranked_bar, scatter, hex_map)"
+        )
     return dict(meta["ffh"])
 
 
@@ -628,39 +830,82 @@ def table_frame(chart: Any, frame: pl.DataFrame | None = None) -> pl.DataFrame:
         x, y, series = meta["x"], meta["y"], meta.get("series")
         x_fmt = meta.get("x_format")
         shown = frame.with_columns(
-            pl.Series(f"{HELPER_PREFIX}cell", [_cell(v, n, fmt) for v, n in zip(frame[y].to_list(), notes, strict=True)]),
-            pl.Series(f"{HELPER_PREFIX}x", [_format_value(v, x_fmt) if x_fmt else str(v) for v in frame[x].to_list()]),
+            pl.Series(
+                f"{HELPER_PREFIX}cell",
+                [_cell(v, n, fmt) for v, n in zip(frame[y].to_list(), notes, strict=True)],
+            ),
+            pl.Series(
+                f"{HELPER_PREFIX}x",
+                [_format_value(v, x_fmt) if x_fmt else str(v) for v in frame[x].to_list()],
+            ),
         )
         if series:
             if shown.select(x, series).is_duplicated().any():
-                raise ChartError(f"more than one row per ({x}, series): filter the frame to what the chart shows")
+                raise ChartError(
+                    f"more than one row per ({x}, series): filter the frame to what the chart shows"
+                )
             order = list(dict.fromkeys(shown.sort(series)[series].to_list()))
-            wide = shown.sort(x).pivot(on=series, index=f"{HELPER_PREFIX}x", values=f"{HELPER_PREFIX}cell",
-                                       aggregate_function=None, sort_columns=False)
-            wide = wide.select([f"{HELPER_PREFIX}x"] + order).with_columns(pl.all().fill_null("not in this series"))
+            wide = shown.sort(x).pivot(
+                on=series,
+                index=f"{HELPER_PREFIX}x",
+                values=f"{HELPER_PREFIX}cell",
+                aggregate_function=None,
+                sort_columns=False,
+            )
+            wide = wide.select([f"{HELPER_PREFIX}x"] + order).with_columns(
+                pl.all().fill_null("not in this series")
+            )
             return wide.rename({f"{HELPER_PREFIX}x": meta["x_title"]})
         if shown[x].is_duplicated().any():
             raise ChartError(f"more than one row per {x}: filter the frame to what the chart shows")
-        return shown.sort(x).select(pl.col(f"{HELPER_PREFIX}x").alias(meta["x_title"]),
-                                    pl.col(f"{HELPER_PREFIX}cell").alias(meta["y_title"]))
+        return shown.sort(x).select(
+            pl.col(f"{HELPER_PREFIX}x").alias(meta["x_title"]),
+            pl.col(f"{HELPER_PREFIX}cell").alias(meta["y_title"]),
+        )
     if kind == "ranked_bar":
         cat, value = meta["y"], meta["x"]
-        shown = frame.with_columns(pl.Series(f"{HELPER_PREFIX}cell",
-                                             [_cell(v, n, fmt) for v, n in zip(frame[value].to_list(), notes, strict=True)]))
+        shown = frame.with_columns(
+            pl.Series(
+                f"{HELPER_PREFIX}cell",
+                [_cell(v, n, fmt) for v, n in zip(frame[value].to_list(), notes, strict=True)],
+            )
+        )
         shown = shown.sort(value, descending=meta.get("descending", True), nulls_last=True)
-        return shown.select(pl.col(cat).alias(meta["y_title"]), pl.col(f"{HELPER_PREFIX}cell").alias(meta["x_title"]))
+        return shown.select(
+            pl.col(cat).alias(meta["y_title"]), pl.col(f"{HELPER_PREFIX}cell").alias(meta["x_title"])
+        )
     if kind == "hex_map":
-        name, value = meta["x"], meta["y"]
-        shown = frame.with_columns(pl.Series(f"{HELPER_PREFIX}cell",
-                                             [_cell(v, n, fmt) for v, n in zip(frame[value].to_list(), notes, strict=True)]))
-        return shown.sort(name).select(pl.col(name).alias("Council"), pl.col(f"{HELPER_PREFIX}cell").alias(meta["y_title"]))
+        # every cell of the map, including councils with no row in the data (drawn grey)
+        value = meta["y"]
+        full = chart.data if isinstance(chart.data, pl.DataFrame) else frame
+        padding = (
+            full[f"{HELPER_PREFIX}padding"].to_list()
+            if f"{HELPER_PREFIX}padding" in full.columns
+            else [False] * full.height
+        )
+        notes = full["value_note"].to_list() if note_col else [None] * full.height
+        cells = [
+            "no figure: no row in the published data" if pad else _cell(v, n, fmt)
+            for v, n, pad in zip(full[value].to_list(), notes, padding, strict=True)
+        ]
+        shown = full.with_columns(pl.Series(f"{HELPER_PREFIX}cell", cells))
+        return shown.sort(f"{HELPER_PREFIX}name").select(
+            pl.col(f"{HELPER_PREFIX}name").alias("Council"),
+            pl.col(f"{HELPER_PREFIX}cell").alias(meta["y_title"]),
+        )
     if kind == "scatter":
         label, x, y = meta["label"], meta["x"], meta["y"]
         cols = [pl.col(label).alias("Area")]
         if meta.get("series"):
             cols.append(pl.col(meta["series"]).alias(meta["color_title"]))
-        cols += [pl.col(x).map_elements(lambda v: _format_value(v, meta["x_format"]), return_dtype=pl.Utf8).alias(meta["x_title"]),
-                 pl.col(y).map_elements(lambda v: _format_value(v, fmt), return_dtype=pl.Utf8).alias(meta["y_title"])]
+        cols += [
+            pl.col(x)
+            .map_elements(lambda v: _format_value(v, meta["x_format"]), return_dtype=pl.Utf8)
+            .alias(meta["x_title"]),
+            pl.col(y)
+            .map_elements(lambda v: _format_value(v, fmt), return_dtype=pl.Utf8)
+            .alias(meta["y_title"]),
+        ]
         return frame.sort(label).select(cols).with_columns(pl.all().fill_null("no figure"))
     raise ChartError(f"unknown chart kind {kind!r}")
 
@@ -671,10 +916,13 @@ def _html_table(table: pl.DataFrame, caption: str) -> str:
     for row in table.iter_rows():
         first, *rest = row
         cells = f'<th scope="row">{html.escape(str(first))}</th>' + "".join(
-            f'<td class="ffh-num">{html.escape(str(v))}</td>' for v in rest)
+            f'<td class="ffh-num">{html.escape(str(v))}</td>' for v in rest
+        )
         rows.append(f"<tr>{cells}</tr>")
-    return (f'<table class="ffh-data-table"><caption>{html.escape(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f'<table class="ffh-data-table"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -682,14 +930,29 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, chars) or [text]
 
 
-def _export_spec(chart: Any, frame: pl.DataFrame, title: str, subtitle: list[str], source: str,
-                 notes: list[str], alt_text: str, width: int) -> dict[str, Any]:
+def _export_spec(
+    chart: Any,
+    frame: pl.DataFrame,
+    title: str,
+    subtitle: list[str],
+    source: str,
+    notes: list[str],
+    alt_text: str,
+    width: int,
+) -> dict[str, Any]:
     inner = chart.copy(deep=False)
     inner.usermeta = alt.Undefined
     footer = _wrap(source, width) + [line for note in notes for line in _wrap(note, width)]
     footer.append("Far from home: open data on children in care. Licence: Open Government Licence v3.0.")
-    inner.title = alt.TitleParams(text=footer, orient="bottom", anchor="start", fontSize=11,
-                                  fontWeight="normal", color=DARK_GREY, offset=18)
+    inner.title = alt.TitleParams(
+        text=footer,
+        orient="bottom",
+        anchor="start",
+        fontSize=11,
+        fontWeight="normal",
+        color=DARK_GREY,
+        offset=18,
+    )
     top = alt.TitleParams(text=_wrap(title, width + 80), subtitle=subtitle or alt.Undefined)
     spec = alt.vconcat(inner, title=top, description=alt_text).configure(**CONFIG).to_dict()
     return spec
@@ -722,8 +985,10 @@ def _atomic_write(path: Path, content: bytes) -> None:
 def citation_text(title: str, source: str, data_date: date, year: int | None = None) -> str:
     """The citation's text up to the page URL (the page title is filled in by the site build)."""
     year = year or date.today().year
-    return (f"Far from home ({year}). \u201c{title}\u201d [chart]. In: {PAGE_TITLE_TOKEN}. {source} "
-            f"Data retrieved from the publishers on {data.format_date(data_date)}. Available at: ")
+    return (
+        f"Far from home ({year}). \u201c{title}\u201d [chart]. In: {PAGE_TITLE_TOKEN}. {source} "
+        f"Source files retrieved on {data.format_date(data_date)}. Available at: "
+    )
 
 
 def render(
@@ -750,17 +1015,26 @@ def render(
     chart_frame = _chart_frame(chart)
     frame = _strip_helpers(chart_frame)
     if data is not None:
-        if not isinstance(data, pl.DataFrame) or not data.equals(frame.select(data.columns)) or set(
-            data.columns
-        ) != set(frame.columns):
-            raise ChartError("data= must be the frame the chart was built from (the CSV must be the chart's numbers)")
+        if (
+            not isinstance(data, pl.DataFrame)
+            or not data.equals(frame.select(data.columns))
+            or set(data.columns) != set(frame.columns)
+        ):
+            raise ChartError(
+                "data= must be the frame the chart was built from (the CSV must be the chart's numbers)"
+            )
         frame = data
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
-        raise ChartError(f"the chart's frame lacks EES/provenance columns {missing}: keep them when filtering")
+        raise ChartError(
+            f"the chart's frame lacks EES/provenance columns {missing}: keep them when filtering"
+        )
     source = source or data_module.source_line(frame)
     data_date = data_module.last_refreshed(sorted(frame["source_id"].unique().drop_nulls().to_list()))
-    break_notes = [f"Break in the series from {b['at']:g}: {' '.join(b['label'].split())}" for b in meta.get("breaks", [])]
+    break_notes = [
+        f"Break in the series from {b['at']:g}: {' '.join(b['label'].split())}"
+        for b in meta.get("breaks", [])
+    ]
     if meta.get("no_data_note"):
         break_notes.append(meta["no_data_note"])
     all_notes = list(break_notes) + list(notes)
@@ -807,12 +1081,28 @@ def render(
 <button type="button" class="ffh-copy" data-ffh-copy="{ident}-citation">Copy citation</button>
 </details>
 </figure>"""
-    return Rendered(name=name, html=page, files=files, spec=page_spec, export_spec=export_spec, table=table,
-                    citation=citation, source=source, extra={"data_date": data_date})
+    return Rendered(
+        name=name,
+        html=page,
+        files=files,
+        spec=page_spec,
+        export_spec=export_spec,
+        table=table,
+        citation=citation,
+        source=source,
+        extra={"data_date": data_date},
+    )
 
 
-def show(chart: Any, *, name: str, alt: str, data: pl.DataFrame | None = None, source: str | None = None,
-         notes: Sequence[str] = ()) -> None:
+def show(
+    chart: Any,
+    *,
+    name: str,
+    alt: str,
+    data: pl.DataFrame | None = None,
+    source: str | None = None,
+    notes: Sequence[str] = (),
+) -> None:
     """Render a chart into the page (title, chart, source, notes, description, table, downloads, citation).
 
     name: unique slug in the book (files: _static/charts/<name>.csv/.png/.svg); alt: text description of

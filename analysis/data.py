@@ -109,6 +109,17 @@ def load(name: str) -> pl.DataFrame:
     return pl.read_csv(path, schema=dtypes, empty_string_is_null=True)
 
 
+def guess_dataset(frame: pl.DataFrame) -> str | None:
+    """The published dataset whose columns are exactly the frame's (a filtered load()), else None."""
+    columns = set(frame.columns)
+    try:
+        resources = datapackage().get("resources", [])
+    except DataNotPublished:
+        return None
+    matches = [r["name"] for r in resources if {f["name"] for f in r["schema"]["fields"]} == columns]
+    return matches[0] if len(matches) == 1 else None
+
+
 def metadata(name: str) -> dict[str, Any]:
     """The dataset's dictionary: data/tidy/<name>.meta.json (title, description, fields, sources, licence)."""
     path = _require(data_dir() / "tidy" / f"{name}.meta.json", f"the dictionary of dataset {name!r}")
@@ -146,7 +157,9 @@ class Measure:
 @lru_cache(maxsize=4)
 def _measures(path: Path, mtime: float) -> tuple[Measure, ...]:
     rows = _read_csv_dicts(path)
-    result = tuple(Measure(**{k: (row.get(k) or "").strip() for k in Measure.__dataclass_fields__}) for row in rows)
+    result = tuple(
+        Measure(**{k: (row.get(k) or "").strip() for k in Measure.__dataclass_fields__}) for row in rows
+    )
     keys = [(m.dataset, m.measure) for m in result]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
@@ -278,7 +291,9 @@ def source_uses(frame: pl.DataFrame) -> list[SourceUse]:
     for source_id in ids:
         row = manifest[source_id]
         key = (row["publisher"], row["publication"], row["release"])
-        group = groups.setdefault(key, {"ids": [], "years": set(), "url": row.get("page_url", ""), "order": 0})
+        group = groups.setdefault(
+            key, {"ids": [], "years": set(), "url": row.get("page_url", ""), "order": 0}
+        )
         group["ids"].append(source_id)
         if has_year:
             years = frame.filter(pl.col("source_id") == source_id)["time_period"].drop_nulls().to_list()
@@ -298,9 +313,29 @@ def source_uses(frame: pl.DataFrame) -> list[SourceUse]:
     return sorted(uses, key=lambda u: (re.findall(r"\d{4}", u.years)[:1] or ["9999"], u.publisher, u.release))
 
 
+_ANNUAL_RELEASE = re.compile(r"^year ending 31 March (\d{4})$")
+
+
 def source_line(frame: pl.DataFrame) -> str:
-    """'Source: <publisher>, <publication>, <release> (figures for <years>); ...' for a frame's rows."""
-    return "Source: " + "; ".join(use.text() for use in source_uses(frame)) + "."
+    """'Source: <publisher>, <publication>: <release> (figures for <years>), ...; ...' for a frame's rows.
+
+    Releases of one publication are listed together, oldest figures first; a run of annual releases that
+    each supply their own year ("year ending 31 March 2011" ... 2017) is written as one range.
+    """
+    groups: dict[tuple[str, str], list[SourceUse]] = {}
+    for use in source_uses(frame):
+        groups.setdefault((use.publisher, use.publication), []).append(use)
+    parts = []
+    for (publisher, publication), uses in groups.items():
+        annual = [u for u in uses if (m := _ANNUAL_RELEASE.match(u.release)) and u.years == m.group(1)]
+        items = []
+        if len(annual) > 1:
+            years = year_ranges([int(u.years) for u in annual])
+            items.append(f"releases for the years ending 31 March {years} (each release gives its own year)")
+            uses = [u for u in uses if u not in annual]
+        items += [f"{u.release}" + (f" (figures for {u.years})" if u.years else "") for u in uses]
+        parts.append(f"{publisher}, {publication}: " + ", ".join(items))
+    return "Source: " + "; ".join(parts) + "."
 
 
 # --------------------------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -124,36 +123,89 @@ def _link(url: str, text: str) -> str:
 # ==================================================================================================
 
 
+def _used_source_ids() -> set[str]:
+    """Source ids behind the published datasets (each dataset's dictionary lists its sources)."""
+    from analysis import data
+
+    return {
+        s["source_id"]
+        for r in data.datapackage().get("resources", [])
+        for s in r.get("sources", [])
+        if s.get("source_id")
+    }
+
+
 def sources_table() -> HTMLBlock:
-    """Every source file in data/sources.csv with its provenance (data/provenance.csv)."""
+    """Every retrieved source file (data/provenance.csv) with its publisher, release, URL, licence, retrieval
+    date and SHA-256; then the manifest's other files (listed in data/sources.csv, not retrieved because no
+    published dataset reads them). A source a published dataset uses without a provenance record fails."""
     from analysis import data
 
     sources = data.sources()
     provenance = data.provenance()
-    missing = sorted(s for s in sources if s not in provenance)
+    unknown = sorted(set(provenance) - set(sources))
+    if unknown:
+        raise data.DataNotPublished(
+            f"data/provenance.csv has sources not in data/sources.csv: {unknown[:10]}"
+        )
+    used = _used_source_ids()
+    missing = sorted(used - set(provenance))
     if missing:
         raise data.DataNotPublished(
-            f"data/provenance.csv has no record for {len(missing)} source(s): {missing[:10]} (run `make data`)"
+            f"published datasets use {len(missing)} source(s) with no record in data/provenance.csv: {missing[:10]}"
         )
-    rows = []
-    for source_id, row in sorted(sources.items(), key=lambda kv: (kv[1]["publisher"], kv[1]["publication"],
-                                                                   kv[1]["reporting_year"], kv[0])):
+
+    def order(item: tuple[str, dict[str, str]]) -> tuple:
+        row = item[1]
+        return (row["publisher"], row["publication"], row["reporting_year"], item[0])
+
+    groups: dict[tuple[str, str], list[list[str]]] = {}
+    for source_id, row in sorted(((k, v) for k, v in sources.items() if k in provenance), key=order):
         record = provenance[source_id]
         url = record.get("url") or row.get("direct_url") or row.get("page_url", "")
-        retrieved = data._parse_timestamp(record["retrieved_at"]).date() if record.get("retrieved_at") else None
-        rows.append([
-            f"{_esc(row['publisher'])}: {_esc(row['publication'])}",
-            _esc(row["release"]),
-            _link(url, record.get("file_name") or row["file_name"]) + (
-                f' (<a href="{_esc(row["page_url"])}">publication page</a>)' if row.get("page_url") and row["page_url"] != url else ""),
-            _esc(row["licence"]),
-            _esc(data.format_date(retrieved) if retrieved else "not recorded"),
-            f'<code class="ffh-hash">{_esc(record.get("sha256", ""))}</code>',
-            _esc(f"{int(record['bytes']):,}" if record.get("bytes") else ""),
-        ])
-    caption = f"Every source file ({len(rows)}), with where it was retrieved from, its licence and checksum"
-    return HTMLBlock(html_table(rows, ["Publisher and publication", "Release", "File", "Licence", "Retrieved",
-                                       "SHA-256", "Bytes"], caption, raw_columns=range(7)))
+        stamp = record.get("retrieved_at")
+        retrieved = data.format_date(data._parse_timestamp(stamp).date()) if stamp else "not recorded"
+        how = record.get("mode", "")
+        groups.setdefault((row["publisher"], row["publication"]), []).append(
+            [
+                f'<span class="ffh-file">{_link(url, record.get("file_name") or row["file_name"])}</span>',
+                _esc(row["release"]),
+                _esc(retrieved + (f" ({how})" if how else "")),
+                _esc(row["licence"]),
+                _esc(f"{int(record['bytes']):,}" if record.get("bytes") else ""),
+                f'<code class="ffh-hash">{_esc(record.get("sha256", ""))}</code>',
+            ]
+        )
+    total = sum(len(rows) for rows in groups.values())
+    markup = (
+        f"<p>{total} source files were read to make the published data. Each file name links to where it "
+        "is published.</p>"
+    )
+    for (publisher, publication), rows in groups.items():
+        markup += html_table(
+            rows,
+            ["File", "Release", "Retrieved", "Licence", "Bytes", "SHA-256"],
+            f"{publisher}: {publication} ({len(rows)} {'file' if len(rows) == 1 else 'files'})",
+            raw_columns=range(6),
+            css_class="ffh-data-table ffh-sources-table",
+        )
+    others = [
+        [
+            f"{row['publisher']}: {row['publication']}",
+            row["release"],
+            row["file_name"],
+            row["kind"],
+            row.get("note", ""),
+        ]
+        for source_id, row in sorted(((k, v) for k, v in sources.items() if k not in provenance), key=order)
+    ]
+    if others:
+        markup += html_table(
+            others,
+            ["Publisher and publication", "Release", "File", "Kind", "Note"],
+            f"Other files in the source manifest ({len(others)}), not read for the published data",
+        )
+    return HTMLBlock(markup)
 
 
 def last_refreshed_text() -> str:
@@ -164,9 +216,11 @@ def last_refreshed_text() -> str:
 
 def refreshed_note() -> HTMLBlock:
     """'Data last retrieved from the publishers on <date>.' (data/provenance.csv)."""
-    return HTMLBlock(f'<p class="ffh-refreshed">Source files last retrieved from the publishers on '
-                     f"{_esc(last_refreshed_text())}. See the <a href=\"{ROOT_TOKEN}methodology.html\">methodology</a> "
-                     "for every file and its checksum.</p>")
+    return HTMLBlock(
+        f'<p class="ffh-refreshed">Source files last retrieved on '
+        f'{_esc(last_refreshed_text())}. See the <a href="{ROOT_TOKEN}methodology.html">methodology</a> '
+        "for every file and its checksum.</p>"
+    )
 
 
 def validation_report() -> HTMLBlock:
@@ -186,26 +240,44 @@ def validation_report() -> HTMLBlock:
         seen.add(name)
         outcomes = [(view, item) for view, items in report.get("views", {}).items() for item in items]
         failed = [o for o in outcomes if not o[1].get("success")]
-        summary_rows.append([name, "passed" if report.get("success") else "FAILED", len(outcomes), len(failed),
-                             f"{report['row_count']:,}" if isinstance(report.get("row_count"), int) else ""])
+        summary_rows.append(
+            [
+                name,
+                "passed" if report.get("success") else "FAILED",
+                len(outcomes),
+                len(failed),
+                f"{report['row_count']:,}" if isinstance(report.get("row_count"), int) else "",
+            ]
+        )
         rows = [
-            [view, item.get("expectation", ""), json.dumps(item.get("kwargs", {}), ensure_ascii=False),
-             "passed" if item.get("success") else "FAILED", json.dumps(item.get("observed"), ensure_ascii=False),
-             item.get("why", "")]
+            [
+                view,
+                item.get("expectation", ""),
+                json.dumps(item.get("kwargs", {}), ensure_ascii=False),
+                "passed" if item.get("success") else "FAILED",
+                json.dumps(item.get("observed"), ensure_ascii=False),
+                item.get("why", ""),
+            ]
             for view, item in outcomes
         ]
         details.append(
             f'<details class="ffh-validation"><summary>{_esc(name)}: {len(outcomes)} expectations, '
-            f'{len(failed)} failed</summary>'
-            + html_table(rows, ["View", "Expectation", "Arguments", "Result", "Observed", "Why"],
-                         f"Expectations checked for {name}")
+            f"{len(failed)} failed</summary>"
+            + html_table(
+                rows,
+                ["View", "Expectation", "Arguments", "Result", "Observed", "Why"],
+                f"Expectations checked for {name}",
+            )
             + "</details>"
         )
     unreported = sorted(published - seen)
     if unreported:
         raise data.DataNotPublished(f"published datasets without a validation report: {unreported}")
-    table = html_table(summary_rows, ["Dataset", "Result", "Expectations", "Failed", "Rows"],
-                       "Validation of every published dataset (Great Expectations suites in expectations/)")
+    table = html_table(
+        summary_rows,
+        ["Dataset", "Result", "Expectations", "Failed", "Rows"],
+        "Validation of every published dataset (Great Expectations suites in expectations/)",
+    )
     return HTMLBlock(table + "".join(details))
 
 
@@ -213,18 +285,25 @@ def definition_breaks_table() -> HTMLBlock:
     """Measures whose definition changes over time (data/reference/measures.csv definition_break_note)."""
     from analysis import data
 
-    rows = [[m.label, m.measure, m.dataset, m.definition_break_note]
-            for m in data.measures() if m.definition_break_note]
-    return HTMLBlock(html_table(rows, ["Measure", "Id", "Dataset", "What changes"],
-                                "Definition breaks: series that must not be joined across the change"))
+    rows = [
+        [m.label, m.measure, m.dataset, m.definition_break_note]
+        for m in data.measures()
+        if m.definition_break_note
+    ]
+    return HTMLBlock(
+        html_table(
+            rows,
+            ["Measure", "Id", "Dataset", "What changes"],
+            "Definition breaks: series that must not be joined across the change",
+        )
+    )
 
 
 def measures_table(dataset: str | None = None) -> HTMLBlock:
     """Every measure id with its label, unit and definition (optionally for one dataset)."""
     from analysis import data
 
-    rows = [[m.measure, m.label, m.unit, m.definition, m.dataset]
-            for m in data.measures(dataset)]
+    rows = [[m.measure, m.label, m.unit, m.definition, m.dataset] for m in data.measures(dataset)]
     if dataset is not None and not rows:
         raise KeyError(f"no measures for dataset {dataset!r} in data/reference/measures.csv")
     caption = "Measures" + (f" in {dataset}" if dataset else ": every measure id in the published data")
@@ -235,10 +314,17 @@ def suppression_table() -> HTMLBlock:
     """Published symbols and how the tidy data records them (analysis.layout.SUPPRESSION_SYMBOLS)."""
     from analysis import layout
 
-    rows = [[repr(symbol) if symbol == "" else symbol, meaning]
-            for symbol, meaning in layout.SUPPRESSION_SYMBOLS.items()]
-    return HTMLBlock(html_table(rows, ["Symbol in the published file", "value_note in our data (value is empty)"],
-                                "Suppression and missing-value symbols"))
+    rows = [
+        [repr(symbol) if symbol == "" else symbol, meaning]
+        for symbol, meaning in layout.SUPPRESSION_SYMBOLS.items()
+    ]
+    return HTMLBlock(
+        html_table(
+            rows,
+            ["Symbol in the published file", "value_note in our data (value is empty)"],
+            "Suppression and missing-value symbols",
+        )
+    )
 
 
 def la_reorganisations_table() -> HTMLBlock:
@@ -252,8 +338,13 @@ def la_reorganisations_table() -> HTMLBlock:
     if not rows:
         raise data.DataNotPublished(f"{path} has no rows")
     columns = list(rows[0])
-    return HTMLBlock(html_table([[r[c] for c in columns] for r in rows], columns,
-                                "Local authority reorganisations: old councils and the councils that now cover them"))
+    return HTMLBlock(
+        html_table(
+            [[r[c] for c in columns] for r in rows],
+            columns,
+            "Local authority reorganisations: old councils and the councils that now cover them",
+        )
+    )
 
 
 # ==================================================================================================
@@ -265,10 +356,12 @@ def suggested_citation() -> str:
     from analysis import data
 
     refreshed = data.last_refreshed()
-    return (f"{SITE_NAME} ({refreshed.year}). Far from home: open data on England's children in care placed out "
-            f"of area, children's homes and children missing from care, 2011 to 2024. Data retrieved from the "
-            f"Department for Education and Ofsted on {data.format_date(refreshed)}. Contains public sector "
-            f"information licensed under the {LICENCE_NAME}.")
+    return (
+        f"{SITE_NAME} ({refreshed.year}). Far from home: open data on England's children in care placed out "
+        f"of area, children's homes and children missing from care, 2011 to 2024. Department for Education "
+        f"and Ofsted official statistics; source files retrieved on {data.format_date(refreshed)}. Contains "
+        f"public sector information licensed under the {LICENCE_NAME}."
+    )
 
 
 def downloads_list() -> HTMLBlock:
@@ -291,10 +384,14 @@ def downloads_list() -> HTMLBlock:
         meta = data.metadata(name)
         fields = meta["schema"]["fields"]
         rows = [[f["name"], f["type"], f.get("description", "")] for f in fields]
-        sources = "".join(f"<li>{_link(s.get('path', ''), s.get('title', s.get('source_id', '')))}</li>"
-                          for s in meta.get("sources", []))
-        licences = ", ".join(_link(lic.get("path", ""), lic.get("title", lic.get("name", "")))
-                             for lic in meta.get("licenses", []))
+        sources = "".join(
+            f"<li>{_link(s.get('path', ''), s.get('title', s.get('source_id', '')))}</li>"
+            for s in meta.get("sources", [])
+        )
+        licences = ", ".join(
+            _link(lic.get("path", ""), lic.get("title", lic.get("name", "")))
+            for lic in meta.get("licenses", [])
+        )
         key = ", ".join(meta["schema"].get("primaryKey", []))
         parts.append(
             f'<section class="ffh-dataset" id="dataset-{_esc(name)}" aria-labelledby="dataset-{_esc(name)}-title">'
@@ -308,8 +405,11 @@ def downloads_list() -> HTMLBlock:
             f'<details class="ffh-dictionary"><summary>Columns of {_esc(name)}.csv</summary>'
             + html_table(rows, ["Column", "Type", "Description"], f"Columns of {name}.csv")
             + "</details>"
-            + (f'<details class="ffh-sources"><summary>Sources of {_esc(name)}</summary><ul>{sources}</ul></details>'
-               if sources else "")
+            + (
+                f'<details class="ffh-sources"><summary>Sources of {_esc(name)}</summary><ul>{sources}</ul></details>'
+                if sources
+                else ""
+            )
             + "</section>"
         )
     return HTMLBlock("".join(parts))
@@ -334,7 +434,7 @@ class Headline:
     label: str
     period: str
     source: str
-    chapter: str  # docname of the chapter, e.g. "out-of-area"
+    chapter: str  # docname of the chapter, e.g. "out-of-area" (optionally with "#anchor")
     chapter_title: str
 
 
@@ -366,14 +466,26 @@ def headline(
     if filters.get("time_period") == "latest" and frame.height:
         frame = frame.filter(pl.col("time_period") == frame["time_period"].max())
     if frame.height != 1:
-        raise ValueError(f"headline {label!r}: {dataset} filtered by {filters} has {frame.height} rows, not 1")
+        raise ValueError(
+            f"headline {label!r}: {dataset} filtered by {filters} has {frame.height} rows, not 1"
+        )
     number = frame[value][0]
     if number is None:
         note = frame["value_note"][0] if "value_note" in frame.columns else ""
         raise ValueError(f"headline {label!r}: value is missing ({note})")
-    return Headline(value=format(number, value_format) + suffix, label=label,
-                    period=period.format(year=frame["time_period"][0]) if "time_period" in frame.columns else period,
-                    source=data.source_line(frame), chapter=chapter, chapter_title=chapter_title)
+    return Headline(
+        value=format(number, value_format) + suffix,
+        label=label,
+        period=period.format(year=frame["time_period"][0]) if "time_period" in frame.columns else period,
+        source=data.source_line(frame),
+        chapter=chapter,
+        chapter_title=chapter_title,
+    )
+
+
+def _chapter_href(chapter: str) -> str:
+    page, _, anchor = chapter.partition("#")
+    return _esc(f"{page}.html" + (f"#{anchor}" if anchor else ""))
 
 
 def headline_cards(headlines: Sequence[Headline]) -> HTMLBlock:
@@ -388,7 +500,7 @@ def headline_cards(headlines: Sequence[Headline]) -> HTMLBlock:
             f'<p class="ffh-card-label">{_esc(item.label)}</p>'
             f'<p class="ffh-card-period">{_esc(item.period)}</p>'
             f'<p class="ffh-card-source">{_esc(item.source)}</p>'
-            f'<p class="ffh-card-link"><a href="{ROOT_TOKEN}{_esc(item.chapter)}.html">'
+            f'<p class="ffh-card-link"><a href="{ROOT_TOKEN}{_chapter_href(item.chapter)}">'
             f"Read more: {_esc(item.chapter_title)}</a></p></li>"
         )
     return HTMLBlock(f'<ul class="ffh-cards">{"".join(cards)}</ul>')
@@ -499,9 +611,19 @@ def setup(app: Any) -> dict[str, Any]:
 # ==================================================================================================
 
 RESOURCE_ATTRS = {
-    "script": ("src",), "link": ("href",), "img": ("src", "srcset"), "source": ("src", "srcset"),
-    "iframe": ("src",), "audio": ("src",), "video": ("src", "poster"), "embed": ("src",), "object": ("data",),
-    "track": ("src",), "input": ("src",), "image": ("href", "xlink:href"), "use": ("href", "xlink:href"),
+    "script": ("src",),
+    "link": ("href",),
+    "img": ("src", "srcset"),
+    "source": ("src", "srcset"),
+    "iframe": ("src",),
+    "audio": ("src",),
+    "video": ("src", "poster"),
+    "embed": ("src",),
+    "object": ("data",),
+    "track": ("src",),
+    "input": ("src",),
+    "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"),
     "form": ("action",),
 }
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
@@ -517,6 +639,7 @@ class _PageParser(HTMLParser):
         self.styles: list[str] = []
         self.meta_refresh: list[str] = []
         self.inline_scripts: list[str] = []
+        self.ids: set[str] = set()
         self._in_style = False
         self._in_script = False
 
@@ -524,11 +647,19 @@ class _PageParser(HTMLParser):
         values = {k: v or "" for k, v in attrs}
         for attr in RESOURCE_ATTRS.get(tag, ()):
             if values.get(attr):
-                urls = [part.strip().split(" ")[0] for part in values[attr].split(",")] if attr == "srcset" else [values[attr]]
+                urls = (
+                    [part.strip().split(" ")[0] for part in values[attr].split(",")]
+                    if attr == "srcset"
+                    else [values[attr]]
+                )
                 for url in urls:
                     self.resources.append((tag, attr, url))
         if tag == "a" and values.get("href"):
             self.links.append(values["href"])
+        if values.get("id"):
+            self.ids.add(values["id"])
+        if tag == "a" and values.get("name"):
+            self.ids.add(values["name"])
         if values.get("data-ffh-chart"):
             self.charts.append(values["data-ffh-chart"])
         if values.get("style"):
@@ -572,15 +703,17 @@ def check_site(html_dir: Path, base_url: str = "") -> list[str]:
     def external(url: str) -> bool:
         return bool(EXTERNAL.match(url.strip())) and not (base_url and url.startswith(base_url))
 
+    parsed: dict[Path, _PageParser] = {}
     for page in sorted(html_dir.rglob("*.html")):
-        rel = page.relative_to(html_dir)
-        if rel.parts[0] == "_static":  # theme template fragments (Jinja macros), not pages
+        if page.relative_to(html_dir).parts[0] == "_static":  # theme template fragments (Jinja macros)
             continue
-        text = page.read_text("utf-8", errors="replace")
-        if "%%FFH_" in text:
-            problems.append(f"{rel}: placeholder left unreplaced")
         parser = _PageParser()
-        parser.feed(text)
+        parser.feed(page.read_text("utf-8", errors="replace"))
+        parsed[page.resolve()] = parser
+    for page, parser in parsed.items():
+        rel = page.relative_to(html_dir)
+        if "%%FFH_" in page.read_text("utf-8", errors="replace"):
+            problems.append(f"{rel}: placeholder left unreplaced")
         for tag, attr, url in parser.resources:
             if external(url):
                 problems.append(f"{rel}: <{tag} {attr}> loads from another host: {url}")
@@ -606,6 +739,12 @@ def check_site(html_dir: Path, base_url: str = "") -> list[str]:
             target = _local_target(page, url, html_dir)
             if target is not None and not target.exists():
                 problems.append(f"{rel}: link to a missing page or file: {url}")
+            elif target is not None and urlsplit(url).fragment and target in parsed:
+                if unquote(urlsplit(url).fragment) not in parsed[target].ids:
+                    problems.append(f"{rel}: link to a missing anchor: {url}")
+        for url in parser.links:
+            if url.startswith("#") and len(url) > 1 and unquote(url[1:]) not in parser.ids:
+                problems.append(f"{rel}: link to a missing anchor: {url}")
         for name in parser.charts:
             problems += [f"{rel}: {p}" for p in _check_chart_files(html_dir, name)]
     for css in sorted(html_dir.rglob("*.css")):
@@ -654,16 +793,20 @@ def write_vendor_bundle(book_dir: Path) -> Path:
 
     target = book_dir / "_static" / VENDOR_BUNDLE
     stamp = target.with_suffix(".version")
-    version = f"vl-convert {vlc.__version__ if hasattr(vlc, '__version__') else ''} vega {vlc.get_vega_version()} " \
-              f"vega-lite {vlc.get_vegalite_versions()[-1]} vega-embed {vlc.get_vega_embed_version()}"
+    version = (
+        f"vl-convert {vlc.__version__ if hasattr(vlc, '__version__') else ''} vega {vlc.get_vega_version()} "
+        f"vega-lite {vlc.get_vegalite_versions()[-1]} vega-embed {vlc.get_vega_embed_version()}"
+    )
     if target.exists() and stamp.exists() and stamp.read_text() == version:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     bundle = vlc.javascript_bundle()
     tmp = target.with_suffix(".tmp")
     # wrapped in a function so its top-level names cannot clash with other scripts; it sets window.vegaEmbed
-    tmp.write_text(f"/* {version}: generated by analysis.site, do not edit */\n(function () {{\n{bundle}\n}}).call(window);\n",
-                   encoding="utf-8")
+    tmp.write_text(
+        f"/* {version}: generated by analysis.site, do not edit */\n(function () {{\n{bundle}\n}}).call(window);\n",
+        encoding="utf-8",
+    )
     os.replace(tmp, target)
     stamp.write_text(version)
     return target
@@ -698,8 +841,12 @@ def write_downloads(book_dir: Path, data_dir: Path) -> list[Path]:
     names = [r["name"] for r in package.get("resources", [])]
     tidy = data_dir / "tidy"
     on_disk = sorted(p.name[: -len(".csv")] for p in tidy.glob("*.csv")) if tidy.exists() else []
-    problems = [f"{n}: in datapackage.json but {tidy / (n + '.csv')} is missing" for n in names if n not in on_disk]
-    problems += [f"{n}: {n}.csv is in data/tidy but not in datapackage.json" for n in on_disk if n not in names]
+    problems = [
+        f"{n}: in datapackage.json but {tidy / (n + '.csv')} is missing" for n in names if n not in on_disk
+    ]
+    problems += [
+        f"{n}: {n}.csv is in data/tidy but not in datapackage.json" for n in on_disk if n not in names
+    ]
     problems += [f"{n}: {n}.meta.json is missing" for n in names if not (tidy / f"{n}.meta.json").exists()]
     if problems:
         raise BuildFailed("published data is inconsistent:\n  " + "\n  ".join(problems))
@@ -750,8 +897,9 @@ def ensure_kernel() -> Path:
     share = Path(sys.prefix) / "share" / "jupyter"
     spec = share / "kernels" / "python3" / "kernel.json"
     if not spec.exists():
-        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"],
-                       check=True)
+        subprocess.run(
+            [sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"], check=True
+        )
     return share
 
 
@@ -786,33 +934,53 @@ def build(
         print(f"[site] clearing cached executions and chart files ({reason})", flush=True)
         shutil.rmtree(cache, ignore_errors=True)
         shutil.rmtree(store, ignore_errors=True)
-        fingerprint_file.unlink(missing_ok=True)
+    # from here on the cache only holds executions of this data and code, even if this build fails
+    fingerprint_file.write_text(fingerprint + "\n")
     store.mkdir(parents=True, exist_ok=True)
 
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
     env = dict(os.environ)
-    env.update({
-        "FFH_BOOK_BUILD": "1",
-        "FFH_CHART_STORE": str(store),
-        "FFH_DATA_DIR": str(data_dir),
-        "JUPYTER_PATH": str(kernels) + (os.pathsep + env["JUPYTER_PATH"] if env.get("JUPYTER_PATH") else ""),
-        "JUPYTER_PLATFORM_DIRS": "1",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        "PATH": str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
-        "PYTHONPATH": str(settings.PROJECT_ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
-    })
-    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", ".",
-               "--path-output", str(staging), "--builder", "html", "-W", "--keep-going", "--all"]
+    env.update(
+        {
+            "FFH_BOOK_BUILD": "1",
+            "FFH_CHART_STORE": str(store),
+            "FFH_DATA_DIR": str(data_dir),
+            "JUPYTER_PATH": str(kernels)
+            + (os.pathsep + env["JUPYTER_PATH"] if env.get("JUPYTER_PATH") else ""),
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            "PATH": str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
+            "PYTHONPATH": str(settings.PROJECT_ROOT)
+            + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
+        }
+    )
+    command = [
+        sys.executable,
+        "-c",
+        "from jupyter_book.cli.main import main; main()",
+        "build",
+        ".",
+        "--path-output",
+        str(staging),
+        "--builder",
+        "html",
+        "-W",
+        "--keep-going",
+        "--all",
+    ]
     try:
         result = subprocess.run(command, cwd=book_dir, env=env)
         staged = staging / "_build" / "html"
         if result.returncode != 0 or not (staged / "index.html").exists():
-            raise BuildFailed(f"jupyter-book build failed (exit {result.returncode}); the previous site in "
-                              f"{output} was left as it was. Warnings are errors: see the messages above.")
-        problems = check_site(staged, base_url=base_url if base_url is not None else configured_base_url(book_dir))
+            raise BuildFailed(
+                f"jupyter-book build failed (exit {result.returncode}); the previous site in "
+                f"{output} was left as it was. Warnings are errors: see the messages above."
+            )
+        problems = check_site(
+            staged, base_url=base_url if base_url is not None else configured_base_url(book_dir)
+        )
         if problems:
             raise BuildFailed("the built site failed its checks:\n  " + "\n  ".join(problems[:50]))
-        fingerprint_file.write_text(fingerprint + "\n")
         _swap(staged, output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
