@@ -14,4 +14,5 @@ echo "== strict book build"
 $PY -m analysis.site build
 
 echo "== real-browser tests over the built site (Chromium, Playwright, axe-core)"
+bash scripts/fetch_axe.sh
 $PY -m pytest -m browser -p no:cacheprovider
