@@ -362,6 +362,22 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fixes) if fixes else frame
 
 
+def plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Whole-number floats as text without '.0' (1810, not 1810.0): what a reader expects of a count."""
+    fixes = []
+    for name, dtype in frame.schema.items():
+        if dtype in (pl.Float64, pl.Float32):
+            column = pl.col(name)
+            fixes.append(
+                pl.when(column.is_finite() & (column == column.round(0)))
+                .then(column.cast(pl.Int64, strict=False).cast(pl.Utf8))
+                .otherwise(column.cast(pl.Utf8))
+                .alias(name)
+            )
+    return frame.with_columns(fixes) if fixes else frame
+
+
 def csv_text(frame: pl.DataFrame) -> str:
-    """CSV as published: spreadsheet-safe, UTF-8, '\\n' line ends, nulls as empty cells."""
-    return spreadsheet_safe(frame).write_csv(null_value="", line_terminator="\n")
+    """CSV as published (data/tidy and chart downloads): spreadsheet-safe, whole numbers without '.0',
+    UTF-8, '\\n' line ends, nulls as empty cells."""
+    return plain_numbers(spreadsheet_safe(frame)).write_csv(null_value="", line_terminator="\n")

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from analysis.data import csv_text
 from analysis.datasets import Dataset
 from analysis.manifest import Source
 from analysis.validate import ValidationReport, report_json
@@ -26,9 +27,6 @@ LICENCE = {
     "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
     "title": "Open Government Licence v3.0",
 }
-# Text cells starting with these can run as formulas when a CSV is opened in a spreadsheet.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 POLARS_TO_FRICTIONLESS = {
     pl.Int64: "integer",
     pl.Int32: "integer",
@@ -39,46 +37,9 @@ POLARS_TO_FRICTIONLESS = {
 }
 
 
-def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
-    """Neutralise formula-like text cells (CSV injection): prefix with a single quote unless numeric.
-
-    Numbers are left alone, so '-460' in a text column and every numeric column stay numbers.
-    """
-    fixes = []
-    for name, dtype in frame.schema.items():
-        if dtype != pl.Utf8:
-            continue
-        column = pl.col(name)
-        is_formula_like = column.str.starts_with(FORMULA_PREFIXES[0])
-        for prefix in FORMULA_PREFIXES[1:]:
-            is_formula_like = is_formula_like | column.str.starts_with(prefix)
-        is_number = column.str.strip_chars().cast(pl.Float64, strict=False).is_not_null()
-        fixes.append(
-            pl.when(is_formula_like & ~is_number).then(pl.lit("'") + column).otherwise(column).alias(name)
-        )
-    return frame.with_columns(fixes) if fixes else frame
-
-
-def _plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
-    """Write whole-number floats without '.0' (1810, not 1810.0): what a reader expects of a count."""
-    fixes = []
-    for name, dtype in frame.schema.items():
-        if dtype in (pl.Float64, pl.Float32):
-            column = pl.col(name)
-            fixes.append(
-                pl.when(column.is_finite() & (column == column.round(0)))
-                .then(column.cast(pl.Int64, strict=False).cast(pl.Utf8))
-                .otherwise(column.cast(pl.Utf8))
-                .alias(name)
-            )
-    return frame.with_columns(fixes) if fixes else frame
-
-
 def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """The published CSV text: UTF-8, no BOM, '\\n' line ends, nulls as empty cells."""
-    return (
-        _plain_numbers(spreadsheet_safe(frame)).write_csv(null_value="", line_terminator="\n").encode("utf-8")
-    )
+    """The published CSV: spreadsheet-safe, UTF-8, no BOM, '\\n' line ends, nulls as empty cells."""
+    return csv_text(frame).encode("utf-8")
 
 
 def field_type(dtype: pl.DataType) -> str:

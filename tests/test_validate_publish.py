@@ -7,9 +7,10 @@ import json
 import polars as pl
 import pytest
 
+from analysis.data import spreadsheet_safe
 from analysis.datasets import Dataset
 from analysis.errors import ValidationFailed
-from analysis.publish import csv_bytes, publish, spreadsheet_safe
+from analysis.publish import csv_bytes, publish
 from analysis.validate import raise_for_failures, validate
 
 
