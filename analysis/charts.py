@@ -473,7 +473,8 @@ def ranked_bar(
         layers.append(alt.Chart(ref).mark_rule(color=ORANGE, strokeWidth=2).encode(x="v:Q"))
         layers.append(
             alt.Chart(ref)
-            .mark_text(align="left", dx=4, baseline="bottom", color=TEXT)
+            # under the last bar, where it cannot sit on top of a dark bar
+            .mark_text(align="left", dx=4, dy=4, baseline="top", color=TEXT, fontWeight="bold")
             .encode(x="v:Q", y=alt.value(height), text="label:N")
         )
     return alt.layer(*layers, data=frame).properties(

@@ -392,6 +392,5 @@ def test_charts_render_with_breaks_notes_and_csv(tmp_path):
         value_title="Children missing per 100 looked after (derived)",
         reference=(missing.england_rate(2024), "England"),
     )
-    chart = missing.reference_label_below(chart)
     rendered = charts.render(chart, name="test-top", alt=text.alt, store=tmp_path)
     assert rendered.table.height == top.height

@@ -23,7 +23,7 @@ import polars as pl
 from analysis.datasets import Dataset, SourceFiles
 from analysis.datasets.childrens_homes_by_area import ALL_SECTORS, ALL_TYPES
 from analysis.datasets.childrens_homes_by_area import NAME as BY_AREA
-from analysis.layout import order_columns
+from analysis.layout import EES_GEOGRAPHY_COLUMNS, order_columns
 
 NAME = "childrens_homes_supply"
 POPULATION = "population"
@@ -37,18 +37,7 @@ CHILDREN_DEFINITIONS = [
     "Secure units, children's homes and hostels",
 ]
 AREA = ["geographic_level", "region_code", "new_la_code"]
-GEOGRAPHY = [
-    "time_period",
-    "time_identifier",
-    "geographic_level",
-    "country_code",
-    "country_name",
-    "region_code",
-    "region_name",
-    "new_la_code",
-    "old_la_code",
-    "la_name",
-]
+GEOGRAPHY = EES_GEOGRAPHY_COLUMNS
 
 
 def _check_measures(frame: pl.DataFrame, name: str, measure: str) -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 import polars as pl
 
 from analysis.errors import ParseError
-from analysis.layout import GEOGRAPHIC_LEVELS, normalise_label, parse_published_number
+from analysis.layout import EES_GEOGRAPHY_COLUMNS, GEOGRAPHIC_LEVELS, normalise_label, parse_published_number
 from analysis.sources.dfe_common import read_ees_csv, read_sfr_csv
 
 # ---------------------------------------------------------------------------------------------------------
@@ -204,16 +204,7 @@ LONDON_SUBREGION_NAMES = {"inner london", "outer london"}
 LONDON_SUBREGION_CODES = {"E13000001", "E13000002"}
 
 LONG_COLUMNS = [
-    "time_period",
-    "time_identifier",
-    "geographic_level",
-    "country_code",
-    "country_name",
-    "region_code",
-    "region_name",
-    "new_la_code",
-    "old_la_code",
-    "la_name",
+    *EES_GEOGRAPHY_COLUMNS,
     "measure",
     "value",
     "rate",

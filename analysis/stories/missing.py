@@ -21,10 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 import polars as pl
 
-from analysis import charts, data, layout
+from analysis import data, layout
 
 MISSING = "missing_from_care"
 OVER_24 = "missing_over_24_hours"
@@ -212,16 +211,6 @@ def widen_category_labels(chart: Any, limit: int = 440) -> Any:
     axis title is dropped from the drawing (it would overlap long labels); the table keeps it."""
     bars = chart.layer[0]
     bars.encoding.y = bars.encoding.y.axis(labelFontSize=11, labelLimit=limit, title=None)
-    return chart
-
-
-def reference_label_below(chart: Any) -> Any:
-    """ranked_bar with a reference line: put the line's label under the last bar, not over it."""
-    if len(chart.layer) < 3:
-        raise ValueError("the chart has no reference line label")
-    chart.layer[2].mark = alt.MarkDef(
-        type="text", align="left", baseline="top", dx=4, dy=6, color=charts.TEXT, fontWeight="bold"
-    )
     return chart
 
 

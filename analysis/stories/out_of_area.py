@@ -627,20 +627,6 @@ def england_reference(year: int | None = None) -> tuple[float, str]:
     return round(share, 1), f"England {_pct(share)}"
 
 
-def reference_label_below(chart: alt.LayerChart) -> alt.LayerChart:
-    """Move a charts.ranked_bar reference label (e.g. 'England 44.9%') just below the last bar, where it
-    cannot sit on top of a dark bar."""
-    chart = chart.copy(deep=False)
-    layers = list(chart.layer)
-    for index, layer in enumerate(layers):
-        mark = layer.mark
-        kind = mark if isinstance(mark, str) else getattr(mark, "type", None)
-        if kind == "text":
-            layers[index] = layer.mark_text(align="left", baseline="top", dx=4, dy=4, color="#0B0C0C")
-    chart.layer = layers
-    return chart
-
-
 def council_ranking_text(top: pl.DataFrame, year: int) -> ChartText:
     first = top.row(0, named=True)
     last = top.row(top.height - 1, named=True)
