@@ -63,6 +63,10 @@ def bench_data(work: Path) -> list[tuple[str, str]]:
     env = dict(os.environ, FFH_CACHE_DIR=str(work / "cache" / "raw"), FFH_SOURCE_MIRROR=str(mirror_dir()))
     env.pop("FFH_SOURCE_BASE_URL", None)
     output = work / "data"
+    # the committed inputs the book also reads (manifest, curated references, changelog) sit beside the outputs
+    shutil.copytree(settings.DATA_DIR / "reference", output / "reference")
+    for name in ("sources.csv", "changelog.csv"):
+        shutil.copy(settings.DATA_DIR / name, output / name)
     seconds = timed([PY, "-m", "analysis.cli", "data", "--output-dir", str(output)], env=env)
     files = [p for p in output.rglob("*") if p.is_file()]
     size = sum(p.stat().st_size for p in files)
