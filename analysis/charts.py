@@ -220,6 +220,23 @@ def _meta(kind: str, **values: Any) -> dict[str, Any]:
     return {"ffh": {"kind": kind, **values}}
 
 
+def _layered(
+    layers: list,
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    subtitle: Any,
+    width: int,
+    height: int,
+    kind: str,
+    **meta: Any,
+) -> alt.LayerChart:
+    """Every builder's chart: its layers over the frame, the title, the size and the bookkeeping show() reads."""
+    return alt.layer(*layers, data=frame).properties(
+        title=_title(title, subtitle), width=width, height=height, usermeta=_meta(kind, **meta)
+    )
+
+
 def _break_layers(breaks: Sequence[Break], x_type: str) -> list[alt.Chart]:
     if not breaks:
         return []
@@ -297,24 +314,25 @@ def line(
         layers.append(alt.Chart().mark_point(**({} if color else {"color": DARK_BLUE})).encode(**encoding))
     layers += _break_layers(breaks, "quantitative")
     fields = [x, y] + ([color, series] if color else []) + [f"{HELPER_PREFIX}segment"]
-    return alt.layer(*layers, data=frame).properties(
-        title=_title(title, subtitle),
+    return _layered(
+        layers,
+        frame,
+        title=title,
+        subtitle=subtitle,
         width=width,
         height=height,
-        usermeta=_meta(
-            "line",
-            x=x,
-            y=y,
-            color=color,
-            series=series if color else None,
-            x_title=x_title,
-            y_title=y_title,
-            color_title=color_title if color else None,
-            format=y_format,
-            x_format="d",
-            breaks=[b.as_dict() for b in breaks],
-            fields=fields,
-        ),
+        kind="line",
+        x=x,
+        y=y,
+        color=color,
+        series=series if color else None,
+        x_title=x_title,
+        y_title=y_title,
+        color_title=color_title if color else None,
+        format=y_format,
+        x_format="d",
+        breaks=[b.as_dict() for b in breaks],
+        fields=fields,
     )
 
 
@@ -398,25 +416,26 @@ def bar(
     if breaks:
         raise ChartError("breaks on bar charts: split the bars into two charts or use line()")
     fields = [x, y] + ([color, series, f"{HELPER_PREFIX}order"] if color else [])
-    return alt.layer(*layers, data=frame).properties(
-        title=_title(title, subtitle),
+    return _layered(
+        layers,
+        frame,
+        title=title,
+        subtitle=subtitle,
         width=width,
         height=height,
-        usermeta=_meta(
-            "bar",
-            x=x,
-            y=y,
-            color=color,
-            series=series if color else None,
-            x_title=x_title,
-            y_title=y_title,
-            color_title=color_title if color else None,
-            format=y_format,
-            x_format=None,
-            mode=mode,
-            breaks=[],
-            fields=fields,
-        ),
+        kind="bar",
+        x=x,
+        y=y,
+        color=color,
+        series=series if color else None,
+        x_title=x_title,
+        y_title=y_title,
+        color_title=color_title if color else None,
+        format=y_format,
+        x_format=None,
+        mode=mode,
+        breaks=[],
+        fields=fields,
     )
 
 
@@ -477,23 +496,24 @@ def ranked_bar(
             .mark_text(align="left", dx=4, dy=4, baseline="top", color=TEXT, fontWeight="bold")
             .encode(x="v:Q", y=alt.value(height), text="label:N")
         )
-    return alt.layer(*layers, data=frame).properties(
-        title=_title(title, subtitle),
+    return _layered(
+        layers,
+        frame,
+        title=title,
+        subtitle=subtitle,
         width=width,
         height=height,
-        usermeta=_meta(
-            "ranked_bar",
-            x=value,
-            y=category,
-            color=None,
-            series=None,
-            x_title=value_title,
-            y_title=category_title,
-            format=value_format,
-            breaks=[],
-            descending=descending,
-            fields=[category, value, flag],
-        ),
+        kind="ranked_bar",
+        x=value,
+        y=category,
+        color=None,
+        series=None,
+        x_title=value_title,
+        y_title=category_title,
+        format=value_format,
+        breaks=[],
+        descending=descending,
+        fields=[category, value, flag],
     )
 
 
@@ -554,25 +574,26 @@ def scatter(
             .transform_filter(f"datum.{flag}")
         )
     fields = [label, x, y, flag] + ([color, series] if color else [])
-    return alt.layer(*layers, data=frame).properties(
-        title=_title(title, subtitle),
+    return _layered(
+        layers,
+        frame,
+        title=title,
+        subtitle=subtitle,
         width=width,
         height=height,
-        usermeta=_meta(
-            "scatter",
-            x=x,
-            y=y,
-            label=label,
-            color=color,
-            series=series if color else None,
-            x_title=x_title,
-            y_title=y_title,
-            color_title=color_title if color else None,
-            format=y_format,
-            x_format=x_format,
-            breaks=[],
-            fields=fields,
-        ),
+        kind="scatter",
+        x=x,
+        y=y,
+        label=label,
+        color=color,
+        series=series if color else None,
+        x_title=x_title,
+        y_title=y_title,
+        color_title=color_title if color else None,
+        format=y_format,
+        x_format=x_format,
+        breaks=[],
+        fields=fields,
     )
 
 
@@ -707,24 +728,25 @@ def hex_map(
         .project(type="identity", reflectY=True)
     )
     shapes = [base, coloured]
-    return alt.layer(*shapes, data=merged).properties(
-        title=_title(title, subtitle),
+    return _layered(
+        shapes,
+        merged,
+        title=title,
+        subtitle=subtitle,
         width=width,
         height=height,
-        usermeta=_meta(
-            "hex_map",
-            x=name,
-            y=value,
-            color=None,
-            series=None,
-            x_title="Council",
-            y_title=value_title,
-            format=value_format,
-            breaks=[],
-            value_field=value,
-            no_data_note="Grey cells: no figure (suppressed, not published, or no council row).",
-            fields=[cell_code, f"{HELPER_PREFIX}name", value],
-        ),
+        kind="hex_map",
+        x=name,
+        y=value,
+        color=None,
+        series=None,
+        x_title="Council",
+        y_title=value_title,
+        format=value_format,
+        breaks=[],
+        value_field=value,
+        no_data_note="Grey cells: no figure (suppressed, not published, or no council row).",
+        fields=[cell_code, f"{HELPER_PREFIX}name", value],
     )
 
 
