@@ -602,9 +602,12 @@ HEX_CODE_COLUMNS = ("current_la_code", "new_la_code", "la_code", "code", "gss_co
 
 def _hex_cells(cells: Any | None) -> pl.DataFrame:
     if cells is None:
-        from analysis import geography  # written by the geography helper: hex_cells() -> frame with q, r
-
-        cells = geography.hex_cells()
+        # the published councils dataset carries each current council's cell (data/, never the source files)
+        cells = (
+            data.load("councils")
+            .filter(pl.col("is_current"))
+            .select(pl.col("new_la_code").alias("la_code"), "la_name", pl.col("hex_q").alias("q"), pl.col("hex_r").alias("r"))
+        )
     cells = _frame(cells)
     _need(cells, "q", "r")
     code = next((c for c in HEX_CODE_COLUMNS if c in cells.columns), None)
@@ -647,7 +650,7 @@ def hex_map(
     width: int = 460,
     height: int = 560,
 ) -> alt.LayerChart:
-    """A hex tile map of councils (one cell each, odd-r layout from analysis.geography.hex_cells()),
+    """A hex tile map of councils (one cell each, odd-r layout from the published councils dataset),
     coloured in `classes` equal-interval bands; councils without a value are grey ("no data")."""
     frame = _frame(frame)
     dataset = _dataset(frame, dataset)

@@ -13,15 +13,15 @@ from analysis.errors import FarFromHomeError
 def _data(args: argparse.Namespace) -> int:
     from analysis import pipeline
 
-    pipeline.run(output_dir=Path(args.output_dir), only=args.only or None)
+    pipeline.run(settings.Settings.from_env(), output_dir=Path(args.output_dir), only=args.only or None)
     return 0
 
 
 def _sources(args: argparse.Namespace) -> int:
     from analysis.manifest import load_sources
 
-    for source in load_sources().values():
-        print(f"{source.source_id}\t{source.publisher}\t{source.release}\t{source.file_name}")
+    for source in load_sources(settings.Settings.from_env().sources_manifest).values():
+        print(f"{source.source_id}\t{source.family}\t{source.release}\t{source.file_name}")
     return 0
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,9 +37,6 @@ FRICTIONLESS_TO_POLARS: dict[str, pl.DataType] = {
     "year": pl.Int64,
 }
 
-# A text cell that a spreadsheet would run as a formula starts with one of these (OWASP CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
 
 
 class DataNotPublished(FileNotFoundError):
@@ -48,9 +44,8 @@ class DataNotPublished(FileNotFoundError):
 
 
 def data_dir() -> Path:
-    """The data folder: FFH_DATA_DIR if set (tests, fixture book), else data/ in the project."""
-    override = os.environ.get("FFH_DATA_DIR")
-    return Path(override).resolve() if override else settings.DATA_DIR
+    """The data folder of the current settings: FFH_DATA_DIR if set (tests, fixture book), else data/."""
+    return settings.Settings.from_env().data_dir
 
 
 def _require(path: Path, what: str) -> Path:
@@ -101,7 +96,7 @@ def load(name: str) -> pl.DataFrame:
     """
     path = _require(data_dir() / "tidy" / f"{name}.csv", f"dataset {name!r}")
     dtypes = schema(name)
-    header = path.open(encoding="utf-8").readline().rstrip("\r\n").split(",")
+    header = path.open(encoding="utf-8-sig").readline().rstrip("\r\n").split(",")
     if header != list(dtypes):
         raise ValueError(
             f"{path}: columns {header} do not match data/datapackage.json for {name!r}: {list(dtypes)}"
@@ -290,7 +285,7 @@ def source_uses(frame: pl.DataFrame) -> list[SourceUse]:
     has_year = "time_period" in frame.columns
     for source_id in ids:
         row = manifest[source_id]
-        key = (row["publisher"], row["publication"], row["release"])
+        key = (row["publisher"], row["publication"], row["release_title"])
         group = groups.setdefault(
             key, {"ids": [], "years": set(), "url": row.get("page_url", ""), "order": 0}
         )
@@ -338,46 +333,3 @@ def source_line(frame: pl.DataFrame) -> str:
     return "Source: " + "; ".join(parts) + "."
 
 
-# --------------------------------------------------------------------------------------------------
-# Spreadsheet safety (shared with analysis/publish.py)
-# --------------------------------------------------------------------------------------------------
-
-
-def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
-    """Neutralise formula-like text cells (CSV injection) by prefixing a single quote.
-
-    A text cell starting with = + - @ (or tab / carriage return) is prefixed with ' unless the whole cell
-    is a number ("-5", "+1.5e3"), so numbers stay numbers. Numeric columns are untouched.
-    """
-    fixes = []
-    for name, dtype in frame.schema.items():
-        if dtype != pl.Utf8:
-            continue
-        column = pl.col(name)
-        formula_like = pl.any_horizontal([column.str.starts_with(p) for p in FORMULA_PREFIXES])
-        is_number = column.str.contains(_NUMBER)
-        fixes.append(
-            pl.when(formula_like & ~is_number).then(pl.lit("'") + column).otherwise(column).alias(name)
-        )
-    return frame.with_columns(fixes) if fixes else frame
-
-
-def plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
-    """Whole-number floats as text without '.0' (1810, not 1810.0): what a reader expects of a count."""
-    fixes = []
-    for name, dtype in frame.schema.items():
-        if dtype in (pl.Float64, pl.Float32):
-            column = pl.col(name)
-            fixes.append(
-                pl.when(column.is_finite() & (column == column.round(0)))
-                .then(column.cast(pl.Int64, strict=False).cast(pl.Utf8))
-                .otherwise(column.cast(pl.Utf8))
-                .alias(name)
-            )
-    return frame.with_columns(fixes) if fixes else frame
-
-
-def csv_text(frame: pl.DataFrame) -> str:
-    """CSV as published (data/tidy and chart downloads): spreadsheet-safe, whole numbers without '.0',
-    UTF-8, '\\n' line ends, nulls as empty cells."""
-    return plain_numbers(spreadsheet_safe(frame)).write_csv(null_value="", line_terminator="\n")

@@ -42,10 +42,10 @@ class ValidationFailed(FarFromHomeError):
         self.failures = failures
         lines = [f"dataset {dataset!r}: {len(failures)} expectation(s) failed"]
         for failure in failures[:10]:
-            lines.append(
-                f"  - [{failure.get('view', 'tidy')}] {failure['expectation']} {failure.get('kwargs', {})}: "
-                f"{failure.get('summary', '')}"
-            )
+            kwargs = {k: v for k, v in (failure.get("kwargs") or {}).items() if k != "value_set"}
+            lines.append(f"  - [{failure.get('view', 'tidy')}] {failure['expectation']} {kwargs}: {failure.get('summary', '')}")
+            if failure.get("why"):
+                lines.append(f"      why: {failure['why']}")
             for example in failure.get("examples", [])[:5]:
                 lines.append(f"      e.g. {example}")
         super().__init__("\n".join(lines))

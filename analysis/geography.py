@@ -37,22 +37,21 @@ import polars as pl
 from analysis import settings
 from analysis.errors import GeographyError, ParseError
 from analysis.layout import CURRENT_LA_COLUMNS, EES_GEOGRAPHY_COLUMNS, GSS_LA_PATTERN
-from analysis.manifest import load_sources
 
-# Source ids (data/sources.csv) of the geo files this module reads.
-SOURCE_MYSOCIETY_AUTHORITIES = "geo-mysociety-uk-local-authorities-current"
-SOURCE_MYSOCIETY_NAMES = "geo-mysociety-lookup-name-to-registry"
-SOURCE_ONS_LA = "geo-ons-la-all-codes"
-SOURCE_ONS_UTLA = "geo-ons-utla-all-codes"
-SOURCE_ONS_REGIONS = "geo-ons-rgn-all-codes"
-SOURCE_HEXMAP = "geo-odileeds-uk-upper-tier-local-authorities"
-GEO_SOURCE_IDS = (
-    SOURCE_MYSOCIETY_AUTHORITIES,
-    SOURCE_MYSOCIETY_NAMES,
-    SOURCE_ONS_LA,
-    SOURCE_ONS_UTLA,
-    SOURCE_ONS_REGIONS,
-    SOURCE_HEXMAP,
+# Source families (data/reference/source_families.csv) of the geo files this module reads.
+FAMILY_MYSOCIETY_AUTHORITIES = "geo:mysociety_local_authorities"
+FAMILY_MYSOCIETY_NAMES = "geo:mysociety_name_lookup"
+FAMILY_ONS_LA = "geo:ons_la_all_codes"
+FAMILY_ONS_UTLA = "geo:ons_utla_all_codes"
+FAMILY_ONS_REGIONS = "geo:ons_rgn_all_codes"
+FAMILY_HEXMAP = "geo:open_innovations_hexmap"
+GEO_FAMILIES = (
+    FAMILY_MYSOCIETY_AUTHORITIES,
+    FAMILY_MYSOCIETY_NAMES,
+    FAMILY_ONS_LA,
+    FAMILY_ONS_UTLA,
+    FAMILY_ONS_REGIONS,
+    FAMILY_HEXMAP,
 )
 
 REORGANISATIONS_FILE = settings.REFERENCE_DIR / "la_reorganisations.csv"
@@ -104,19 +103,9 @@ class LaMatch(NamedTuple):
 # Where the files are
 
 
-def mirror_path(source_id: str, mirror: Path | None = None) -> Path:
-    """The path of a manifest source in the local mirror (FFH_SOURCE_MIRROR, else ../shared/upstream)."""
-    sources = load_sources()
-    if source_id not in sources:
-        raise KeyError(f"source {source_id!r} is not in {settings.SOURCES_MANIFEST}")
-    if mirror is None:
-        mirror = settings.Settings.from_env().mirror_dir or settings.DEFAULT_MIRROR
-    return Path(mirror) / sources[source_id].mirror_path
-
-
 @dataclass(frozen=True)
 class GeoFiles:
-    """The files the geography is built from. The pipeline passes fetched paths; tests use the mirror."""
+    """The files the geography is built from: the fetched geo files and the project's reference tables."""
 
     mysociety_authorities: Path
     mysociety_names: Path
@@ -129,22 +118,29 @@ class GeoFiles:
     hexmap_cells: Path = HEXMAP_CELLS_FILE
 
     @classmethod
-    def from_mirror(cls, mirror: Path | None = None) -> GeoFiles:
-        return cls.from_paths({source_id: mirror_path(source_id, mirror) for source_id in GEO_SOURCE_IDS})
+    def from_paths(cls, paths: Mapping[str, Path], reference_dir: Path = settings.REFERENCE_DIR) -> GeoFiles:
+        """From {family: path} (the newest file of each geo family) and the reference folder."""
+        missing = [s for s in GEO_FAMILIES if s not in paths]
+        if missing:
+            raise KeyError(f"geography needs files of families {missing} (data/sources.csv)")
+        reference_dir = Path(reference_dir)
+        return cls(
+            mysociety_authorities=Path(paths[FAMILY_MYSOCIETY_AUTHORITIES]),
+            mysociety_names=Path(paths[FAMILY_MYSOCIETY_NAMES]),
+            ons_la=Path(paths[FAMILY_ONS_LA]),
+            ons_utla=Path(paths[FAMILY_ONS_UTLA]),
+            ons_regions=Path(paths[FAMILY_ONS_REGIONS]),
+            hexmap=Path(paths[FAMILY_HEXMAP]),
+            reorganisations=reference_dir / REORGANISATIONS_FILE.name,
+            name_aliases=reference_dir / NAME_ALIASES_FILE.name,
+            hexmap_cells=reference_dir / HEXMAP_CELLS_FILE.name,
+        )
 
     @classmethod
-    def from_paths(cls, paths: Mapping[str, Path]) -> GeoFiles:
-        """From {source_id: path}, e.g. what the fetch layer returns for the geo sources."""
-        missing = [s for s in GEO_SOURCE_IDS if s not in paths]
-        if missing:
-            raise KeyError(f"geography needs paths for sources {missing}")
-        return cls(
-            mysociety_authorities=Path(paths[SOURCE_MYSOCIETY_AUTHORITIES]),
-            mysociety_names=Path(paths[SOURCE_MYSOCIETY_NAMES]),
-            ons_la=Path(paths[SOURCE_ONS_LA]),
-            ons_utla=Path(paths[SOURCE_ONS_UTLA]),
-            ons_regions=Path(paths[SOURCE_ONS_REGIONS]),
-            hexmap=Path(paths[SOURCE_HEXMAP]),
+    def from_source_files(cls, source_files) -> GeoFiles:
+        """The newest fetched file of each geo family (analysis.datasets.SourceFiles)."""
+        return cls.from_paths(
+            {family: source_files.latest(family).path for family in GEO_FAMILIES}, source_files.reference_dir
         )
 
 
@@ -164,9 +160,8 @@ def _read_csv(path: Path, source_id: str, required: list[str]) -> pl.DataFrame:
     return frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in frame.columns)
 
 
-def read_ons_la_lookup(path: Path | None = None) -> pl.DataFrame:
+def read_ons_la_lookup(path: Path) -> pl.DataFrame:
     """ONS district -> active district -> upper tier -> region (la_all_codes.csv), English rows."""
-    path = path or mirror_path(SOURCE_ONS_LA)
     columns = [
         "LADCD",
         "LADNM",
@@ -178,28 +173,25 @@ def read_ons_la_lookup(path: Path | None = None) -> pl.DataFrame:
         "RGNNM",
         "Current",
     ]
-    frame = _read_csv(path, SOURCE_ONS_LA, columns)
+    frame = _read_csv(path, FAMILY_ONS_LA, columns)
     return frame.select(columns).filter(pl.col("LADCD").str.starts_with("E"))
 
 
-def read_ons_utla_lookup(path: Path | None = None) -> pl.DataFrame:
+def read_ons_utla_lookup(path: Path) -> pl.DataFrame:
     """ONS upper tier authorities with their regions (utla_all_codes.csv), English rows."""
-    path = path or mirror_path(SOURCE_ONS_UTLA)
     columns = ["UTLACD", "UTLANM", "RGNCD", "RGNNM"]
-    frame = _read_csv(path, SOURCE_ONS_UTLA, columns)
+    frame = _read_csv(path, FAMILY_ONS_UTLA, columns)
     return frame.select(columns).filter(pl.col("UTLACD").str.starts_with("E"))
 
 
-def read_ons_regions(path: Path | None = None) -> pl.DataFrame:
+def read_ons_regions(path: Path) -> pl.DataFrame:
     """ONS regions (rgn_all_codes.csv): RGNCD, RGNNM, English rows."""
-    path = path or mirror_path(SOURCE_ONS_REGIONS)
-    frame = _read_csv(path, SOURCE_ONS_REGIONS, ["RGNCD", "RGNNM"])
+    frame = _read_csv(path, FAMILY_ONS_REGIONS, ["RGNCD", "RGNNM"])
     return frame.select("RGNCD", "RGNNM").filter(pl.col("RGNCD").str.starts_with("E12"))
 
 
-def read_mysociety_authorities(path: Path | None = None) -> pl.DataFrame:
+def read_mysociety_authorities(path: Path) -> pl.DataFrame:
     """mySociety uk_local_authorities_current.csv (every UK council, past and present)."""
-    path = path or mirror_path(SOURCE_MYSOCIETY_AUTHORITIES)
     columns = [
         "local-authority-code",
         "official-name",
@@ -215,33 +207,31 @@ def read_mysociety_authorities(path: Path | None = None) -> pl.DataFrame:
         "lat",
         "long",
     ]
-    return _read_csv(path, SOURCE_MYSOCIETY_AUTHORITIES, columns).select(columns)
+    return _read_csv(path, FAMILY_MYSOCIETY_AUTHORITIES, columns).select(columns)
 
 
-def read_mysociety_names(path: Path | None = None) -> pl.DataFrame:
+def read_mysociety_names(path: Path) -> pl.DataFrame:
     """mySociety lookup_name_to_registry.csv: every spelling they have met -> registry code."""
-    path = path or mirror_path(SOURCE_MYSOCIETY_NAMES)
-    return _read_csv(path, SOURCE_MYSOCIETY_NAMES, ["la-name", "local-authority-code"]).select(
+    return _read_csv(path, FAMILY_MYSOCIETY_NAMES, ["la-name", "local-authority-code"]).select(
         "la-name", "local-authority-code"
     )
 
 
-def read_hexjson(path: Path | None = None) -> pl.DataFrame:
+def read_hexjson(path: Path) -> pl.DataFrame:
     """The Open Innovations hexjson of English upper tier authorities: la_code, la_name, q, r."""
-    path = path or mirror_path(SOURCE_HEXMAP)
     name = Path(path).name
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise ParseError(SOURCE_HEXMAP, name, "readable hexjson", str(error)) from error
+        raise ParseError(FAMILY_HEXMAP, name, "readable hexjson", str(error)) from error
     if data.get("layout") != "odd-r" or not isinstance(data.get("hexes"), dict):
-        raise ParseError(SOURCE_HEXMAP, name, "odd-r hexjson with hexes", f"layout {data.get('layout')!r}")
+        raise ParseError(FAMILY_HEXMAP, name, "odd-r hexjson with hexes", f"layout {data.get('layout')!r}")
     rows = []
     for key, cell in data["hexes"].items():
         try:
             rows.append((key, cell["n"], int(cell["q"]), int(cell["r"])))
         except (KeyError, TypeError, ValueError) as error:
-            raise ParseError(SOURCE_HEXMAP, name, "hex has n, q, r", f"{key}: {error}") from error
+            raise ParseError(FAMILY_HEXMAP, name, "hex has n, q, r", f"{key}: {error}") from error
     return pl.DataFrame(
         rows, schema={"la_code": pl.Utf8, "la_name": pl.Utf8, "q": pl.Int64, "r": pl.Int64}, orient="row"
     )
@@ -353,20 +343,9 @@ class Geography:
         return {row["la_code"]: row for row in self.authorities.iter_rows(named=True)}
 
 
-# The pipeline points the geography at the files it fetched (use_source_files); otherwise the mirror.
-_default_files: GeoFiles | None = None
-SOURCE_IDS = GEO_SOURCE_IDS
-
-
-def use_source_files(paths: Mapping[str, Path]) -> None:
-    """Read geography from these fetched files ({source_id: path}) from now on in this process."""
-    global _default_files
-    _default_files = GeoFiles.from_paths(paths)
-
-
-def load_geography(files: GeoFiles | None = None) -> Geography:
+def load_geography(files: GeoFiles) -> Geography:
     """Read and cross-check every geo file; cached, so the many callers share one copy."""
-    return _load_geography(files or _default_files or GeoFiles.from_mirror())
+    return _load_geography(files)
 
 
 @functools.lru_cache(maxsize=8)
@@ -579,7 +558,7 @@ def _build_name_index(
 # Public API
 
 
-def upper_tier_authorities(files: GeoFiles | None = None) -> pl.DataFrame:
+def upper_tier_authorities(files: GeoFiles) -> pl.DataFrame:
     """Every English upper-tier authority code in use at some time from 2011 to 31 March 2024.
 
     Columns: la_code, la_name (ONS spelling; for replaced codes as DfE spelt them), la_type, region_code
@@ -591,22 +570,22 @@ def upper_tier_authorities(files: GeoFiles | None = None) -> pl.DataFrame:
     return load_geography(files).authorities
 
 
-def current_authorities(files: GeoFiles | None = None) -> pl.DataFrame:
+def current_authorities(files: GeoFiles) -> pl.DataFrame:
     """The upper-tier authorities as at 31 March 2024 (the latest DfE year)."""
     return upper_tier_authorities(files).filter(pl.col("is_current"))
 
 
-def regions(files: GeoFiles | None = None) -> pl.DataFrame:
+def regions(files: GeoFiles) -> pl.DataFrame:
     """The nine English regions (ONS codes and names, as EES spells them) and DfE's Inner/Outer London."""
     return load_geography(files).regions
 
 
-def la_reorganisations(files: GeoFiles | None = None) -> pl.DataFrame:
+def la_reorganisations(files: GeoFiles) -> pl.DataFrame:
     """data/reference/la_reorganisations.csv, checked against the geo files."""
     return load_geography(files).reorganisations
 
 
-def region_for_la(gss_code: str, files: GeoFiles | None = None) -> tuple[str, str]:
+def region_for_la(gss_code: str, files: GeoFiles) -> tuple[str, str]:
     """(region_code, region_name) of an upper-tier authority code, current or replaced."""
     geography = load_geography(files)
     found = geography.authorities.filter(pl.col("la_code") == gss_code)
@@ -632,7 +611,7 @@ def _period(row: dict) -> str:
 
 
 def la_code_for_name(
-    name: str, on_date: date | None = None, source: str = "", files: GeoFiles | None = None
+    name: str, on_date: date | None = None, source: str = "", *, files: GeoFiles
 ) -> LaMatch:
     """The upper-tier authority an LA name meant on a date (default: now), e.g. from an Ofsted list.
 
@@ -680,7 +659,7 @@ def map_la_names(
     *,
     on_date: date | None = None,
     source: str = "",
-    files: GeoFiles | None = None,
+    files: GeoFiles,
 ) -> pl.DataFrame:
     """Add new_la_code, la_name, region_code, region_name for the LA names in `name_column`.
 
@@ -730,7 +709,7 @@ def _region_key(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip().casefold()
 
 
-def complete_geography(frame: pl.DataFrame, files: GeoFiles | None = None) -> pl.DataFrame:
+def complete_geography(frame: pl.DataFrame, files: GeoFiles) -> pl.DataFrame:
     """Fill and check the geography of a frame in the EES layout; add current_la_code/current_la_name.
 
     - "Local authority" rows: new_la_code must be a known upper-tier code (else GeographyError naming the
@@ -753,10 +732,16 @@ def complete_geography(frame: pl.DataFrame, files: GeoFiles | None = None) -> pl
     frame = frame.with_columns(pl.col(c).cast(pl.Utf8) for c in text)
     described = "source_id" if "source_id" in frame.columns else None
 
-    levels = set(frame["geographic_level"].unique().to_list()) - {"National", "Regional", "Local authority"}
+    levels = set(frame["geographic_level"].unique().to_list()) - {
+        "National",
+        "Regional",
+        "Local authority",
+        "Parliamentary constituency",
+    }
     if levels:
         raise GeographyError(f"unexpected geographic_level values {sorted(levels, key=str)}")
-    is_la = pl.col("geographic_level") == "Local authority"
+    # a constituency row names the council that serves it: its council columns are checked like an LA row's
+    is_la = pl.col("geographic_level").is_in(["Local authority", "Parliamentary constituency"])
     is_region = pl.col("geographic_level") == "Regional"
 
     # Local authority rows
@@ -906,7 +891,7 @@ def hex_neighbours(q: int, r: int) -> set[tuple[int, int]]:
     return {(q - 1, r), (q + 1, r), (q - 1, r - 1), (q, r - 1), (q - 1, r + 1), (q, r + 1)}
 
 
-def hex_cells(files: GeoFiles | None = None) -> pl.DataFrame:
+def hex_cells(files: GeoFiles) -> pl.DataFrame:
     """One hex cell per current authority: la_code, la_name, q, r (odd-r), region_code.
 
     Cells come from the Open Innovations hexjson (2019-era codes) except those in
@@ -954,7 +939,7 @@ def hex_cells(files: GeoFiles | None = None) -> pl.DataFrame:
     return out.select("la_code", "la_name", "q", "r", "region_code").sort("la_code")
 
 
-def centroids(files: GeoFiles | None = None) -> pl.DataFrame:
+def centroids(files: GeoFiles) -> pl.DataFrame:
     """Centroid (lat, long) of each current authority, from the mySociety file."""
     geography = load_geography(files)
     mysociety = read_mysociety_authorities(geography.files.mysociety_authorities)
@@ -971,11 +956,11 @@ def centroids(files: GeoFiles | None = None) -> pl.DataFrame:
     return out.sort("la_code")
 
 
-def known_la_codes(files: GeoFiles | None = None) -> set[str]:
+def known_la_codes(files: GeoFiles) -> set[str]:
     """Every upper-tier code complete_geography accepts."""
     return set(upper_tier_authorities(files)["la_code"])
 
 
-def describe_codes(codes: Iterable[str], files: GeoFiles | None = None) -> pl.DataFrame:
+def describe_codes(codes: Iterable[str], files: GeoFiles) -> pl.DataFrame:
     """The upper_tier_authorities rows for some codes (for error messages and notebooks)."""
     return upper_tier_authorities(files).filter(pl.col("la_code").is_in(list(codes)))

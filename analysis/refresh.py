@@ -106,8 +106,7 @@ class RefreshResult:
 def validation_failure_dir(env: dict[str, str] | None = None) -> Path:
     """Where analysis.pipeline writes the reports of datasets that failed validation (it publishes
     nothing then): `<FFH_CACHE_DIR>/../validation-failed/`."""
-    environ = os.environ if env is None else env
-    cache_dir = Path(environ.get("FFH_CACHE_DIR") or settings.DEFAULT_CACHE_DIR)
+    cache_dir = settings.Settings.from_env(env).cache_dir
     if not cache_dir.is_absolute():
         cache_dir = settings.PROJECT_ROOT / cache_dir
     return cache_dir.parent / "validation-failed"
@@ -154,7 +153,7 @@ def inprocess_pipeline(
         for stale in failure_dir.glob("*.json"):
             stale.unlink()
         try:
-            pipeline.run(output_dir=staging, run_settings=resolved, only=only)
+            pipeline.run(resolved, output_dir=staging, only=only)
         except FarFromHomeError as error:
             return PipelineRun(False, 1, f"error: {error}", _read_reports(failure_dir))
         return PipelineRun(True, 0, "")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,9 +24,11 @@ import polars as pl
 from analysis import settings
 from analysis.errors import ValidationFailed
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+settings.quiet_third_party_libraries()
 
 MAX_EXAMPLES = 5
+# Columns that say where a row came from: failing examples carry them, so an error names the file and council.
+TRACE_COLUMNS = ["source_id", "new_la_code", "la_name", "urn", "file_row"]
 
 
 @dataclass
@@ -61,6 +62,8 @@ class ValidationReport:
     dataset: str
     outcomes: list[ExpectationOutcome]
     row_count: int
+    # source_id -> file name, to name the files in failure messages (not written to the report)
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def success(self) -> bool:
@@ -144,6 +147,24 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
+def _set_difference(config: dict, observed: Any) -> str:
+    """For set expectations: the values missing from the data and the unexpected ones, named."""
+    kwargs = config.get("kwargs", {})
+    expected = kwargs.get("value_set")
+    if expected is None or not isinstance(observed, list | tuple | set):
+        return ""
+    expected_set = {_json_safe(v) for v in expected}
+    observed_set = {_json_safe(v) for v in observed}
+    parts = []
+    missing = sorted(expected_set - observed_set, key=str)
+    extra = sorted(observed_set - expected_set, key=str)
+    if missing and config["type"] != "expect_column_values_to_be_in_set":
+        parts.append(f"missing {missing[:20]}")
+    if extra and config["type"] != "expect_column_distinct_values_to_contain_set":
+        parts.append(f"unexpected {extra[:20]}")
+    return "; ".join(parts)
+
+
 def _run_view(dataset: str, view: str, frame: pl.DataFrame, configs: list[dict], key: list[str]):
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -168,7 +189,7 @@ def _run_view(dataset: str, view: str, frame: pl.DataFrame, configs: list[dict],
             )
         )
     result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
-    index_columns = [c for c in key if c in frame.columns]
+    index_columns = list(dict.fromkeys(c for c in [*key, *TRACE_COLUMNS] if c in frame.columns))
     if index_columns:
         result_format["unexpected_index_column_names"] = index_columns
     results = batch.validate(suite, result_format=result_format)
@@ -191,10 +212,19 @@ def _run_view(dataset: str, view: str, frame: pl.DataFrame, configs: list[dict],
         raw = result.result or {}
         if info.get("raised_exception"):
             summary = f"expectation raised: {(info.get('exception_message') or '').splitlines()[0][:300]}"
+        elif raw.get("element_count") == 0 or (frame.height == 0 and "unexpected_count" in raw):
+            summary = "no rows to check: the data has no rows here (a file with no data rows, or a year dropped)"
+        elif isinstance(raw.get("observed_value"), list) and "value_set" in config.get("kwargs", {}):
+            summary = _set_difference(config, raw.get("observed_value")) or "observed the expected set"
         elif "unexpected_count" in raw:
-            summary = f"{raw.get('unexpected_count')} of {raw.get('element_count')} values unexpected"
+            values = raw.get("partial_unexpected_list") or []
+            summary = (
+                f"{raw.get('unexpected_count')} of {raw.get('element_count')} values unexpected"
+                + (f", e.g. {_json_safe(values[:MAX_EXAMPLES])}" if values else "")
+            )
         else:
-            summary = f"observed {raw.get('observed_value')!r}"
+            difference = _set_difference(config, raw.get("observed_value"))
+            summary = difference or f"observed {_json_safe(raw.get('observed_value'))!r}"
         examples = raw.get("partial_unexpected_index_list") or raw.get("partial_unexpected_list") or []
         outcomes.append(
             ExpectationOutcome(
@@ -211,17 +241,126 @@ def _run_view(dataset: str, view: str, frame: pl.DataFrame, configs: list[dict],
     return outcomes
 
 
+# --------------------------------------------------------------------------------------------------------------
+# Parameters computed from the manifest at validation time
+# --------------------------------------------------------------------------------------------------------------
+#
+# A suite states coverage by what the manifest holds, never by typed years or ids, so a new release needs no
+# edit. A kwargs value may be a placeholder object, resolved here from the files the run fetched:
+#
+#   {"$years": [families], "first_release": 2023}   years the families' files cover (from the given release on)
+#   {"$sfr_years": "measure"}                       years of the SFR files that publish the measure (sfr_columns.csv)
+#   {"$revised_years": [families]}                  years held by more than one release of a family
+#   {"$dates": [families]}                          the dates of the families' lists (after corrections)
+#   {"$count": placeholder}                         how many values a list has
+#   {"$union": [placeholder, ...]}                  the union of several year lists
+#   {"$min": placeholder} / {"$max": placeholder}   the first / last of a year list
+#   {"$sources": [families]}                        the source ids of the families' files
+#   {"$releases": [families]}                       their release titles
+#   {"$difference": [placeholder, placeholder]}     years in the first list and not the second
+#   {"$spans": {"series": placeholder, ...}}        [[series, "first-last"], ...] for the years views
+#   {"$span_series": {"series": placeholder, ...}}  the series whose year list is not empty
+#   {"$pairs": {"label": placeholder, ...}}         [[year, label], ...] for every year of each list
+
+
+class ParameterError(ValueError):
+    """A placeholder in a suite cannot be resolved."""
+
+
+def _family_files(source_files, families: list[str]) -> list:
+    files = []
+    for family in families:
+        files.extend(source_files.files_of(family))
+    return files
+
+
+def _years_of(file) -> list[int]:
+    source = file.source
+    if source.reference_period.count("-") == 2 and "/" not in source.reference_period:
+        return [source.as_at.year]
+    if "/" in source.reference_period:
+        return [source.period[1].year]
+    return source.years
+
+
+def resolve(value: Any, source_files) -> Any:
+    """A kwargs value with its placeholders replaced by what the run's files cover."""
+    if isinstance(value, list):
+        return [resolve(v, source_files) for v in value]
+    if not isinstance(value, dict):
+        return value
+    keys = [k for k in value if k.startswith("$")]
+    if not keys:
+        return {k: resolve(v, source_files) for k, v in value.items()}
+    if len(keys) != 1:
+        raise ParameterError(f"one placeholder per object: {value}")
+    name = keys[0]
+    arg = value[name]
+    if source_files is None:
+        raise ParameterError(f"placeholder {name} needs the run's source files")
+    if name == "$years":
+        first = value.get("first_release")
+        files = [
+            f for f in _family_files(source_files, arg) if first is None or f.source.release_rank >= int(first)
+        ]
+        return sorted({y for f in files for y in _years_of(f)})
+    if name == "$sfr_years":
+        return sorted(source_files.sfr_years(arg))
+    if name == "$revised_years":
+        revised = set()
+        for family in arg:
+            counts: dict[int, int] = {}
+            for f in _family_files(source_files, [family]):
+                for year in _years_of(f):
+                    counts[year] = counts.get(year, 0) + 1
+            revised.update(y for y, n in counts.items() if n > 1)
+        return sorted(revised)
+    if name == "$dates":
+        return sorted({f.source.as_at.isoformat() for f in _family_files(source_files, arg)})
+    if name == "$count":
+        return len(resolve(arg, source_files))
+    if name == "$union":
+        return sorted({y for part in arg for y in resolve(part, source_files)})
+    if name in ("$min", "$max"):
+        years = resolve(arg, source_files)
+        if not years:
+            return None
+        return min(years) if name == "$min" else max(years)
+    if name == "$sources":
+        return sorted(f.source_id for f in _family_files(source_files, arg))
+    if name == "$releases":
+        return sorted({f.release_title for f in _family_files(source_files, arg)})
+    if name == "$difference":
+        first, second = (resolve(part, source_files) for part in arg)
+        return sorted(set(first) - set(second))
+    if name == "$span_series":
+        return sorted(series for series, spec in arg.items() if resolve(spec, source_files))
+    if name == "$pairs":
+        return [[year, label] for label, spec in arg.items() for year in resolve(spec, source_files)]
+    if name == "$spans":
+        pairs = []
+        for series, years_spec in arg.items():
+            years = resolve(years_spec, source_files)
+            if years:
+                pairs.append([series, f"{min(years)}-{max(years)}"])
+        return pairs
+    raise ParameterError(f"unknown placeholder {name}")
+
+
 def validate(
-    dataset: str,
+    dataset,
     frame: pl.DataFrame,
     views: dict[str, pl.DataFrame] | None = None,
-    key: list[str] | None = None,
+    *,
     expectations_dir: Path = settings.EXPECTATIONS_DIR,
+    source_files=None,
 ) -> ValidationReport:
-    """Run the dataset's suite over the tidy frame and its derived views. Never raises on a failed
-    expectation (see raise_for_failures); raises ValidationFailed when the suite is missing or names a
-    view the dataset does not provide."""
-    suite = load_suite(dataset, expectations_dir)
+    """Run the dataset's suite over the tidy frame and its derived views, with the suite's placeholders
+    resolved from the run's files. Never raises on a failed expectation (see raise_for_failures); raises
+    ValidationFailed when the suite is missing or names a view the dataset does not provide."""
+    name = dataset.name
+    key = list(dataset.key)
+    suite = load_suite(name, expectations_dir)
     frames = {"tidy": frame, **(views or {})}
     outcomes: list[ExpectationOutcome] = []
     for view, configs in suite["views"].items():
@@ -236,12 +375,40 @@ def validate(
                 )
             )
             continue
-        outcomes.extend(_run_view(dataset, view, frames[view], configs, key or []))
-    return ValidationReport(dataset=dataset, outcomes=outcomes, row_count=frame.height)
+        try:
+            resolved = [{**c, "kwargs": resolve(c.get("kwargs", {}), source_files)} for c in configs]
+        except ParameterError as error:
+            raise ValidationFailed(name, [{"expectation": "suite parameters", "summary": str(error)}]) from error
+        outcomes.extend(_run_view(name, view, frames[view], resolved, key))
+    report = ValidationReport(dataset=name, outcomes=outcomes, row_count=frame.height)
+    report.files = _file_names(source_files)
+    return report
+
+
+def _file_names(source_files) -> dict[str, str]:
+    if source_files is None:
+        return {}
+    return {sid: source_files.file_name(sid) for sid in source_files.ids()}
+
+
+def _named_examples(examples: list[Any], files: dict[str, str]) -> list[Any]:
+    """Failing example rows with the file each came from (source_id -> its file name)."""
+    named = []
+    for example in examples:
+        if isinstance(example, dict) and example.get("source_id") in files:
+            example = {**example, "file": files[example["source_id"]]}
+        elif isinstance(example, dict) and isinstance(example.get("sources"), str):
+            example = {
+                **example,
+                "files": ", ".join(files.get(s.strip(), s.strip()) for s in example["sources"].split(",")),
+            }
+        named.append(example)
+    return named
 
 
 def raise_for_failures(report: ValidationReport) -> None:
     if not report.success:
+        files = getattr(report, "files", {}) or {}
         raise ValidationFailed(
             report.dataset,
             [
@@ -249,8 +416,9 @@ def raise_for_failures(report: ValidationReport) -> None:
                     "view": o.view,
                     "expectation": o.expectation,
                     "kwargs": o.kwargs,
+                    "why": o.why,
                     "summary": o.summary,
-                    "examples": o.examples,
+                    "examples": _named_examples(o.examples, files),
                 }
                 for o in report.failures
             ],

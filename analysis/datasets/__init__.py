@@ -14,8 +14,14 @@ from pathlib import Path
 
 import polars as pl
 
+from analysis.manifest import Source
+from analysis.settings import REFERENCE_DIR
+
 # Order matters where a dataset reads another's built frame (see Dataset.needs).
 DATASET_MODULES: list[str] = [
+    # geography: councils since 2011 and the site's hex map (read by the book and by derived datasets)
+    "councils",
+    "constituency_councils",
     # DfE children looked after (SSDA903)
     "placements_at_31_march",
     "placement_distance_national",
@@ -37,30 +43,117 @@ DATASET_MODULES: list[str] = [
 ]
 
 
-class SourceFiles(Mapping[str, Path]):
-    """source_id -> local path of the fetched raw file (from the fetch layer's cache or a mirror)."""
+@dataclass(frozen=True)
+class SourceFile:
+    """One fetched upstream file and its manifest row."""
 
-    def __init__(self, paths: dict[str, Path], releases: dict[str, str] | None = None):
-        self._paths = dict(paths)
-        self._releases = dict(releases or {})
+    source: Source
+    path: Path
 
-    def __getitem__(self, source_id: str) -> Path:
-        try:
-            return self._paths[source_id]
-        except KeyError:
+    @property
+    def source_id(self) -> str:
+        return self.source.source_id
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def release_title(self) -> str:
+        """The release as the publisher names it: the `source_release` column of the published rows."""
+        return self.source.release_title
+
+
+class SourceFiles:
+    """The fetched files, found by family. Records which sources the datasets read, so the pipeline can
+    refuse a manifest row that nothing reads (a release added to the manifest but silently ignored)."""
+
+    def __init__(
+        self, sources: Mapping[str, Source], paths: Mapping[str, Path], reference_dir: Path = REFERENCE_DIR
+    ):
+        from analysis import corrections
+
+        self.reference_dir = Path(reference_dir)
+        # publishers' errors recorded in data/reference/corrections.csv; whole-file ones (a list's date) are
+        # applied to the manifest rows here, record ones by the readers (corrections.apply)
+        self.corrections = corrections.load(self.reference_dir)
+        unknown = sorted(set(paths) - set(sources))
+        if unknown:
+            raise KeyError(f"fetched files with no manifest row: {unknown}")
+        self._files = {
+            sid: SourceFile(corrections.correct_source(sources[sid], self.corrections), Path(path))
+            for sid, path in paths.items()
+        }
+        self.read: set[str] = set()
+        self._geo_files = None
+
+    def of(self, family: str) -> list[SourceFile]:
+        """Every file of a family that was fetched, newest release first (then by source id)."""
+        files = [f for f in self._files.values() if f.source.family == family]
+        files.sort(key=lambda f: (f.source.release, f.source_id), reverse=True)
+        self.read.update(f.source_id for f in files)
+        return files
+
+    def latest(self, family: str) -> SourceFile:
+        """The newest release's file of a family (e.g. a geography lookup); an error if none was fetched."""
+        files = self.of(family)
+        if not files:
+            raise KeyError(f"no file of family {family!r} was fetched: add one to data/sources.csv")
+        newest = [f for f in files if f.source.release == files[0].source.release]
+        if len(newest) > 1:
             raise KeyError(
-                f"source {source_id!r} was not fetched: list it in the dataset's `sources`"
-            ) from None
+                f"family {family!r} has {len(newest)} files in release {files[0].source.release}: "
+                f"{[f.source_id for f in newest]}"
+            )
+        return files[0]
 
-    def __iter__(self):
-        return iter(self._paths)
+    def geo_files(self):
+        """The geography's files (analysis.geography.GeoFiles): the newest of each geo family, and the
+        reference tables of this run."""
+        from analysis.geography import GeoFiles
+
+        if self._geo_files is None:
+            self._geo_files = GeoFiles.from_source_files(self)
+        return self._geo_files
+
+    def get(self, source_id: str) -> SourceFile:
+        try:
+            found = self._files[source_id]
+        except KeyError:
+            raise KeyError(f"source {source_id!r} was not fetched") from None
+        self.read.add(source_id)
+        return found
+
+    def families(self) -> set[str]:
+        return {f.source.family for f in self._files.values()}
+
+    def files_of(self, family: str) -> list[SourceFile]:
+        """The files of a family, newest first, without recording a read (for validation parameters)."""
+        files = [f for f in self._files.values() if f.source.family == family]
+        return sorted(files, key=lambda f: (f.source.release, f.source_id), reverse=True)
+
+    def file_name(self, source_id: str) -> str:
+        return self._files[source_id].source.file_name
+
+    def sfr_years(self, measure: str) -> set[int]:
+        """Years of the fetched SFR files that publish a measure (data/reference/sfr_columns.csv)."""
+        from analysis.sources import dfe
+
+        years = set()
+        for family, specs in dfe.drift(self.reference_dir).sfr.items():
+            for spec_measure, _names, first, last in specs:
+                if spec_measure != measure:
+                    continue
+                for f in self.files_of(family):
+                    if f.source.release_rank >= first and (last is None or f.source.release_rank <= last):
+                        years.update(f.source.years)
+        return years
 
     def __len__(self) -> int:
-        return len(self._paths)
+        return len(self._files)
 
-    def release(self, source_id: str) -> str:
-        """The release label of a source (from data/sources.csv), for the `source_release` column."""
-        return self._releases.get(source_id, "")
+    def ids(self) -> list[str]:
+        return sorted(self._files)
 
 
 @dataclass(frozen=True)
@@ -70,7 +163,8 @@ class Dataset:
     name: str
     title: str
     description: str
-    sources: list[str]
+    # source families (data/reference/source_families.csv) whose files `build` reads
+    families: list[str]
     build: Callable[..., pl.DataFrame]
     key: list[str]
     columns: dict[str, str]
@@ -78,7 +172,7 @@ class Dataset:
     needs: list[str] = field(default_factory=list)
     # derived frames for cross-row checks (e.g. outside <= total), validated by the suite's other views
     views: Callable[[pl.DataFrame], dict[str, pl.DataFrame]] | None = None
-    # where a `sources` entry is a reference table committed in data/reference, not an upstream file
+    # reference tables committed in data/reference that `build` reads (named in the dictionary)
     reference_files: list[str] = field(default_factory=list)
 
 

@@ -59,15 +59,28 @@ def national_geography() -> list[pl.Expr]:
     ]
 
 
-def chosen_sources(source_ids: list[str] = ofsted.SNAPSHOT_SOURCE_IDS) -> dict[date, str]:
+FAMILIES = list(ofsted.SNAPSHOT_FAMILIES)
+
+
+def snapshot_lists(source_files: SourceFiles) -> list:
+    """Every Ofsted list of homes at a date that was fetched (both kinds)."""
+    return [f for family in ofsted.SNAPSHOT_FAMILIES for f in source_files.of(family)]
+
+
+def chosen_sources(source_files: SourceFiles) -> dict[date, object]:
     """Snapshot date -> the list used for it: providers-and-places where it exists for the date (a complete list
-    of registered homes), else the provider-level list."""
-    chosen: dict[date, str] = {}
-    for source_id in source_ids:
-        snapshot = ofsted.snapshot_file(source_id)
+    of registered homes), else the provider-level list. Two lists of one kind for a date is an error."""
+    chosen: dict[date, object] = {}
+    for file in snapshot_lists(source_files):
+        snapshot = ofsted.snapshot_file(file)
         current = chosen.get(snapshot.snapshot_date)
+        if current is not None and ofsted.snapshot_file(current).kind == snapshot.kind:
+            raise ValueError(
+                f"two {snapshot.kind} lists for {snapshot.snapshot_date}: {current.source_id} and {file.source_id} "
+                "(data/sources.csv)"
+            )
         if current is None or snapshot.kind == ofsted.PROVIDERS_PLACES:
-            chosen[snapshot.snapshot_date] = source_id
+            chosen[snapshot.snapshot_date] = file
     return dict(sorted(chosen.items()))
 
 
@@ -129,16 +142,28 @@ def _region_key(name: str | None) -> str:
     return (normalise_label(name) or "").lower().replace(" and the ", " and ")
 
 
-def add_geography(homes: pl.DataFrame, source: str = "ofsted") -> pl.DataFrame:
+def add_geography(homes: pl.DataFrame, source_files: SourceFiles) -> pl.DataFrame:
     """GSS code, standard name and region of each home's council, from the LA name as published and the
     snapshot date (analysis.geography). A name that does not map raises GeographyError (from geography); a home
     whose published region differs from its council's region raises GeographyError too."""
+    files = source_files.geo_files()
     pairs = (
-        homes.select("la_name_published", "snapshot_date").unique().sort("snapshot_date", "la_name_published")
+        homes.group_by("la_name_published", "snapshot_date")
+        .agg(pl.col("source_id").first(), pl.col("urn").first(), pl.col("file_row").first())
+        .sort("snapshot_date", "la_name_published")
     )
     rows = []
-    for name, on_date in pairs.iter_rows():
-        match = geography.la_code_for_name(name, on_date, source)
+    for name, on_date, source_id, urn, file_row in pairs.iter_rows():
+        try:
+            match = geography.la_code_for_name(name, on_date, files=files)
+        except GeographyError as error:
+            file_name = source_files.get(source_id).name
+            raise GeographyError(
+                f"source {source_id!r}, file {file_name!r}, record {file_row} (URN {urn}): check 'local authority "
+                f"name known' failed: {error}. If it is a new spelling of a council, add it to "
+                "data/reference/la_name_aliases.csv; if a council was reorganised, to "
+                "data/reference/la_reorganisations.csv"
+            ) from error
         rows.append(
             {
                 "la_name_published": name,
@@ -200,17 +225,17 @@ FILTERS = [
 INDICATORS = ["places"]
 
 
-def parse_snapshots(source_files: SourceFiles, source_ids: list[str]) -> pl.DataFrame:
-    frames = [ofsted.parse_homes(source_files[s], s) for s in source_ids]
+def parse_snapshots(files: list) -> pl.DataFrame:
+    frames = [ofsted.parse_homes(f.path, f.source_id, ofsted.snapshot_file(f)) for f in files]
     return pl.concat(frames, how="vertical")
 
 
 def build(source_files: SourceFiles) -> pl.DataFrame:
-    chosen = list(chosen_sources().values())
-    homes = parse_snapshots(source_files, chosen)
+    chosen = list(chosen_sources(source_files).values())
+    homes = parse_snapshots(chosen)
     homes = with_owner_names(homes)
-    homes = add_geography(homes)
-    releases = {s: source_files.release(s) for s in chosen}
+    homes = add_geography(homes, source_files)
+    releases = {f.source_id: f.release_title for f in chosen}
     homes = homes.with_columns(
         pl.col("snapshot_date").dt.year().cast(pl.Int64).alias("time_period"),
         pl.col("snapshot_date").map_elements(time_identifier, return_dtype=pl.Utf8).alias("time_identifier"),
@@ -294,7 +319,7 @@ DATASET = Dataset(
         "2024. Provider-level lists leave out homes without a full inspection: compare counts with "
         "homes_reconciliation before quoting a total."
     ),
-    sources=list(chosen_sources().values()),
+    families=FAMILIES,
     build=build,
     key=["snapshot_date", "urn"],
     columns=COLUMNS,

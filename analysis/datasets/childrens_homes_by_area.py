@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis import geography
 from analysis.datasets import Dataset, SourceFiles
 from analysis.datasets.childrens_homes import NAME as HOMES
 from analysis.errors import GeographyError
@@ -54,10 +53,10 @@ def _expand_totals(homes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def councils_on_snapshots(homes: pl.DataFrame) -> pl.DataFrame:
+def councils_on_snapshots(homes: pl.DataFrame, councils: pl.DataFrame) -> pl.DataFrame:
     """Every upper-tier council in existence on each snapshot date, with the snapshot's columns."""
-    authorities = geography.upper_tier_authorities().select(
-        pl.col("la_code").alias("new_la_code"),
+    authorities = councils.select(
+        pl.col("new_la_code"),
         "la_name",
         "region_code",
         "region_name",
@@ -83,13 +82,13 @@ def _count(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     )
 
 
-def counts_by_area(homes: pl.DataFrame) -> pl.DataFrame:
+def counts_by_area(homes: pl.DataFrame, councils: pl.DataFrame) -> pl.DataFrame:
     """Homes and places by snapshot x level x area x type x sector, zero rows included."""
     expanded = _expand_totals(homes)
     categories = pl.DataFrame({"provision_type": PROVISION_TYPES}).join(
         pl.DataFrame({"sector": SECTORS}), how="cross"
     )
-    councils = councils_on_snapshots(homes)
+    councils = councils_on_snapshots(homes, councils)
     outside = homes.join(councils, on=["snapshot_date", "new_la_code"], how="anti")
     if outside.height:
         raise GeographyError(
@@ -172,8 +171,8 @@ INDICATORS = [
 LEVEL_ORDER = {"National": 0, "Regional": 1, "Local authority": 2}
 
 
-def build(source_files: SourceFiles, childrens_homes: pl.DataFrame) -> pl.DataFrame:
-    counts = with_shares(counts_by_area(childrens_homes))
+def build(source_files: SourceFiles, childrens_homes: pl.DataFrame, councils: pl.DataFrame) -> pl.DataFrame:
+    counts = with_shares(counts_by_area(childrens_homes, councils))
     counts = counts.with_columns(
         pl.lit(ENGLAND_CODE).alias("country_code"),
         pl.lit(ENGLAND_NAME).alias("country_name"),
@@ -273,10 +272,10 @@ DATASET = Dataset(
         "snapshot, by registration type and by sector (council, private, voluntary, health authority), with "
         "each sector's share of the area and each area's share of England."
     ),
-    sources=[],
+    families=[],
     build=build,
     key=["snapshot_date", "geographic_level", "region_code", "new_la_code", "provision_type", "sector"],
     columns=COLUMNS,
-    needs=[HOMES],
+    needs=[HOMES, "councils"],
     views=views,
 )

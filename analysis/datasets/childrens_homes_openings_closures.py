@@ -38,15 +38,14 @@ def _as_snapshot(frame: pl.DataFrame, releases: dict[str, str]) -> pl.DataFrame:
     )
 
 
-def build(source_files: SourceFiles) -> pl.DataFrame:
-    flows = pl.concat(
-        [ofsted.parse_joiners_leavers(source_files[s], s) for s in ofsted.JOINERS_LEAVERS_SOURCE_IDS]
-    )
+def build(source_files: SourceFiles, councils: pl.DataFrame) -> pl.DataFrame:
+    files = source_files.of(ofsted.JOINERS_LEAVERS_FAMILY)
+    flows = pl.concat([ofsted.parse_joiners_leavers(f.path, f.source_id, f.source.period[1]) for f in files])
     # the council a home was in, on the last day of the year (names such as 'Dorset' change meaning in 2019)
-    located = add_geography(flows.rename({"year_end_date": "snapshot_date"})).rename(
+    located = add_geography(flows.rename({"year_end_date": "snapshot_date"}), source_files).rename(
         {"snapshot_date": "year_end_date"}
     )
-    releases = {s: source_files.release(s) for s in ofsted.JOINERS_LEAVERS_SOURCE_IDS}
+    releases = {f.source_id: f.release_title for f in files}
     located = _as_snapshot(located, releases)
     key = [
         "time_period",
@@ -63,10 +62,10 @@ def build(source_files: SourceFiles) -> pl.DataFrame:
         "provision_type",
         "sector",
     ]
-    opened = counts_by_area(located.filter(pl.col("joined"))).rename(
+    opened = counts_by_area(located.filter(pl.col("joined")), councils).rename(
         {"homes": "opened", "places": "opened_places"}
     )
-    closed = counts_by_area(located.filter(pl.col("left"))).rename(
+    closed = counts_by_area(located.filter(pl.col("left")), councils).rename(
         {"homes": "closed", "places": "closed_places"}
     )
     frame = opened.join(closed, on=key, how="full", coalesce=True, nulls_equal=True).with_columns(
@@ -131,7 +130,8 @@ DATASET = Dataset(
         "Children's homes registered (opened) and closed during each year to 31 March, with their places, from "
         "Ofsted's joiners-and-leavers lists, by England, region and council area, registration type and sector."
     ),
-    sources=list(ofsted.JOINERS_LEAVERS_SOURCE_IDS),
+    families=[ofsted.JOINERS_LEAVERS_FAMILY],
+    needs=["councils"],
     build=build,
     key=KEY,
     columns={

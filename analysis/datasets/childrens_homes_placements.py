@@ -7,6 +7,9 @@ import polars as pl
 
 from analysis.datasets import Dataset, SourceFiles
 from analysis.datasets.placements_at_31_march import GEOGRAPHY_COLUMN_DESCRIPTIONS
+from analysis.layout import GEOGRAPHIC_LEVELS
+from analysis.settings import REFERENCE_DIR
+from analysis.sources import dfe
 from analysis.sources import dfe_placements as dp
 
 MEASURES = [
@@ -22,45 +25,22 @@ DEFINITIONS = [
 FILTERS = ["measure", "definition"]
 INDICATORS = ["value", "value_note", "share_of_total_percent", "share_derivation"]
 KEY = ["time_period", "geographic_level", "new_la_code", "region_code", "measure", "definition"]
-SOURCES = [
-    *dp.SFR_CLA.values(),
-    *dp.EES_NATIONAL_CHARACTERISTICS.values(),
-    *dp.EES_LA_CHARACTERISTICS.values(),
-]
-SFR_SPEC: dp.SfrSpec = {"childrens_home_placements": (("CLA_Secure",), 2011)}
+FAMILIES = [dp.SFR_CLA, dp.EES_NATIONAL_CHARACTERISTICS, dp.EES_LA_CHARACTERISTICS]
+# National counts of 'Secure homes and children's homes' are in both tables of a release: the national one
+# is read (published as is); regions and councils come from the LA characteristics table.
+TABLE_PREFERENCE = [dp.EES_NATIONAL_CHARACTERISTICS, dp.EES_LA_CHARACTERISTICS]
+RELEASE_GROUPS = ["time_period", "measure", "definition", "geographic_level"]
+REORGANISATIONS = REFERENCE_DIR / "la_reorganisations.csv"
 _COLUMNS = dp.EES_GEOGRAPHY_COLUMNS + ["measure", "definition"] + dp.INDICATORS + dp.PROVENANCE
 
 
 def _published(sources: SourceFiles) -> pl.DataFrame:
     parts = [
-        dp.sfr_measures(
-            sources[sid],
-            sid,
-            year,
-            dp.release_label(sources, sid),
-            SFR_SPEC,
-            extra={"definition": dp.DEFINITION_SFR_SECURE_HOMES_HOSTELS},
-        )
-        for year, sid in dp.SFR_CLA.items()
+        dp.sfr_measures(sources, ["childrens_home_placements"], extra={"definition": dp.DEFINITION_SFR_SECURE_HOMES_HOSTELS}),
+        dp.national_childrens_homes(sources),
+        dp.la_characteristics(sources, ["childrens_home_placements"], GEOGRAPHIC_LEVELS),
     ]
-    parts += [
-        dp.ees_national_childrens_homes(sources[sid], sid, dp.release_label(sources, sid), rank)
-        for rank, sid in dp.EES_NATIONAL_CHARACTERISTICS.items()
-    ]
-    # Regions and councils (2020-2024) from the LA characteristics file; the national figure for the same
-    # definition is read from the national characteristics file (published as is, not reconstructed).
-    parts += [
-        dp.ees_la_characteristics(
-            sources[sid],
-            sid,
-            dp.release_label(sources, sid),
-            rank,
-            ["childrens_home_placements"],
-            ["Regional", "Local authority"],
-        )
-        for rank, sid in dp.EES_LA_CHARACTERISTICS.items()
-    ]
-    return pl.concat([p.select(_COLUMNS) for p in parts])
+    return pl.concat([p.select(_COLUMNS) for p in parts if p.height])
 
 
 def _with_shares(frame: pl.DataFrame) -> pl.DataFrame:
@@ -98,8 +78,8 @@ def _with_shares(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def build(sources: SourceFiles) -> pl.DataFrame:
-    selected = dp.latest_release(_published(sources), ["time_period", "measure", "definition"])
-    return dp.finish_dataset(_with_shares(selected), FILTERS, INDICATORS, KEY)
+    selected = dfe.select_releases(_published(sources), RELEASE_GROUPS, table_preference=TABLE_PREFERENCE)
+    return dfe.finish(_with_shares(selected), FILTERS, INDICATORS, KEY)
 
 
 def _parts_vs_total(frame: pl.DataFrame) -> pl.DataFrame:
@@ -119,10 +99,10 @@ def _parts_vs_total(frame: pl.DataFrame) -> pl.DataFrame:
 
 def views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return {
-        "schema": dp.schema_view(frame),
+        "schema": dfe.schema_view(frame),
         "parts_vs_total": _parts_vs_total(frame),
-        "la_sum_vs_national": dp.la_sum_vs_national_view(frame, ["measure", "definition"]),
-        "la_continuity": dp.la_continuity_view(frame, ["measure", "definition"]),
+        "la_sum_vs_national": dfe.la_sum_vs_national_view(frame, ["measure", "definition"]),
+        "la_continuity": dfe.la_continuity_view(frame, ["measure", "definition"], REORGANISATIONS),
     }
 
 
@@ -143,7 +123,7 @@ DATASET = Dataset(
         "figures are rounded by DfE to the nearest 10. share_of_total_percent (inside and outside rows) is "
         "DERIVED here from the two published counts: inside or outside / (inside + outside) x 100."
     ),
-    sources=SOURCES,
+    families=FAMILIES,
     build=build,
     key=KEY,
     columns={

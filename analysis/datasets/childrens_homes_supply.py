@@ -177,7 +177,7 @@ DATASET = Dataset(
         "category changed over time: children_definition says which, do not compare ratios across definitions). "
         "Places are where homes are; children are counted by the council responsible for them, wherever placed."
     ),
-    sources=[],
+    families=[],
     build=build,
     key=["snapshot_date", "geographic_level", "region_code", "new_la_code"],
     columns={

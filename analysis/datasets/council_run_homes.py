@@ -51,8 +51,8 @@ def published_notes(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.join(matched.drop("time_period"), on=["snapshot_date", "geographic_level"], how="left")
 
 
-def build(source_files: SourceFiles, childrens_homes: pl.DataFrame) -> pl.DataFrame:
-    counts = counts_by_area(childrens_homes).filter(pl.col("provision_type") == ALL_TYPES)
+def build(source_files: SourceFiles, childrens_homes: pl.DataFrame, councils: pl.DataFrame) -> pl.DataFrame:
+    counts = counts_by_area(childrens_homes, councils).filter(pl.col("provision_type") == ALL_TYPES)
     area_all = counts.filter(pl.col("sector") == ALL_SECTORS).select(
         *AREA, pl.col("homes").alias("all_homes"), pl.col("places").alias("all_places")
     )
@@ -194,11 +194,11 @@ DATASET = Dataset(
         "places located in its area beside all homes there; and for England and each region, how many councils "
         "have no council-run home in their area."
     ),
-    sources=[],
+    families=[],
     build=build,
     key=["snapshot_date", "geographic_level", "region_code", "new_la_code"],
     columns=COLUMNS,
-    needs=[HOMES],
+    needs=[HOMES, "councils"],
     views=views,
     reference_files=["ofsted_published_totals.csv"],
 )

@@ -8,6 +8,8 @@ Published figures come from data/reference/ofsted_published_totals.csv (each wit
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from analysis import settings
@@ -16,6 +18,7 @@ from analysis.datasets.childrens_homes import (
     chosen_sources,
     national_geography,
     parse_snapshots,
+    snapshot_lists,
     time_identifier,
 )
 from analysis.errors import ParseError
@@ -37,18 +40,6 @@ PUBLISHED_COLUMNS = [
     "note",
 ]
 
-# The 31 August 2024 providers-and-places list: what is known about its date (shared/upstream/README.md).
-DATE_LABEL_NOTES: dict[str, str] = {
-    "ofsted-providers-places-2024-08-31": (
-        "The file is labelled 31 August 2024, but the shared upstream README records that its count (3,491 homes "
-        "of all children's-home types) is the figure reported for 31 March 2024, so the date label may be wrong. "
-        "The project holds no published document with that figure, so no published total is compared here."
-    ),
-}
-
-
-# A list whose count is compared with another list's (same reported date, see DATE_LABEL_NOTES).
-RELATED_LISTS: dict[str, str] = {"ofsted-provider-level-2024-03-31": "ofsted-providers-places-2024-08-31"}
 
 
 def read_published_totals(path=PUBLISHED_TOTALS) -> pl.DataFrame:
@@ -137,22 +128,18 @@ def describe(row: dict) -> str:
         text += " Used for this date in childrens_homes."
     else:
         text += " Not used in childrens_homes: the providers-and-places list for the same date is complete."
-    if row["source_id"] in DATE_LABEL_NOTES:
-        text += " " + DATE_LABEL_NOTES[row["source_id"]]
-    if row["related_homes"] is not None:
-        difference = row["homes_in_file"] - row["related_homes"]
-        side = "fewer" if difference < 0 else "more"
+    if row["date_as_labelled"]:
         text += (
-            f" The 31 August 2024 providers-and-places list holds {row['related_homes']:,} homes, the figure "
-            "reported for 31 March 2024 according to the shared upstream README; if that is the total for this "
-            f"date, this list holds {abs(difference):,} {side}."
+            f" Ofsted labels this list {row['date_as_labelled']}; it is dated {row['snapshot_date']:%-d %B %Y} "
+            "here, for the reasons in the corrections table on the methodology page."
         )
     return text
 
 
 def build(source_files: SourceFiles) -> pl.DataFrame:
-    chosen = set(chosen_sources().values())
-    homes = parse_snapshots(source_files, list(ofsted.SNAPSHOT_SOURCE_IDS))
+    lists = snapshot_lists(source_files)
+    chosen = {f.source_id for f in chosen_sources(source_files).values()}
+    homes = parse_snapshots(lists)
     counts = (
         homes.group_by("snapshot_date", "snapshot_kind", "source_id")
         .agg(
@@ -194,13 +181,15 @@ def build(source_files: SourceFiles) -> pl.DataFrame:
         }
     ).join(citations.rename({"reference_date": "snapshot_date"}), on="snapshot_date")
     table = counts.join(wide, on="snapshot_date", how="full", coalesce=True)
-    by_source = dict(zip(counts["source_id"].to_list(), counts["homes_in_file"].to_list(), strict=True))
+    relabelled = {
+        c.source: f"{date.fromisoformat(c.published_value):%-d %B %Y}"
+        for c in source_files.corrections
+        if c.whole_file and c.field == "reference_period"
+    }
     table = table.with_columns(
         pl.col("source_id")
-        .replace_strict(
-            {s: by_source[r] for s, r in RELATED_LISTS.items()}, default=None, return_dtype=pl.Int64
-        )
-        .alias("related_homes")
+        .replace_strict(relabelled, default=None, return_dtype=pl.Utf8)
+        .alias("date_as_labelled")
     )
     table = table.with_columns(
         (pl.col("homes_in_file") - pl.col("published_homes")).alias("homes_difference"),
@@ -214,7 +203,7 @@ def build(source_files: SourceFiles) -> pl.DataFrame:
         table.with_columns(
             pl.struct(pl.all()).map_elements(describe, return_dtype=pl.Utf8).alias("difference_in_words"),
         )
-        .drop("related_homes")
+        .drop("date_as_labelled")
         .with_columns(
             pl.col("snapshot_date").dt.year().cast(pl.Int64).alias("time_period"),
             pl.col("snapshot_date")
@@ -223,7 +212,7 @@ def build(source_files: SourceFiles) -> pl.DataFrame:
             *national_geography(),
             pl.col("source_id")
             .replace_strict(
-                {s: source_files.release(s) for s in ofsted.SNAPSHOT_SOURCE_IDS},
+                {f.source_id: f.release_title for f in lists},
                 default=None,
                 return_dtype=pl.Utf8,
             )
@@ -305,7 +294,7 @@ DATASET = Dataset(
         "Provider-level lists (homes with a full inspection) count fewer homes than Ofsted's totals; the "
         "providers-and-places list for 31 March 2018 matches the published 2,209 homes and 423 council-run."
     ),
-    sources=list(ofsted.SNAPSHOT_SOURCE_IDS),
+    families=list(ofsted.SNAPSHOT_FAMILIES),
     build=build,
     key=["snapshot_date", "source_id"],
     columns=COLUMNS,

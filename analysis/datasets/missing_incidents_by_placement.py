@@ -18,24 +18,9 @@ import polars as pl
 
 from analysis import layout
 from analysis.datasets import Dataset, SourceFiles
-from analysis.datasets.missing_from_care import filled_view, finish, schema_view, value_notes_view, years_view
-from analysis.sources import dfe_missing
+from analysis.sources import dfe, dfe_missing
 
-# oldest release first; each release has a missing file and an away file
-RELEASES: list[tuple[str, str]] = [
-    (
-        "dfe-cla-ees-2022-official-statistics-national-cla-missing",
-        "dfe-cla-ees-2022-official-statistics-national-cla-away-without-authorisation",
-    ),
-    (
-        "dfe-cla-ees-2023-national-statistics-official-statistics-cla-who-were-missing",
-        "dfe-cla-ees-2023-national-statistics-official-statistics-cla-who-were-away-without-authorisation",
-    ),
-    (
-        "dfe-cla-ees-2024-official-statistics-cla-who-were-missing",
-        "dfe-cla-ees-2024-official-statistics-cla-who-were-away-without-authorisation",
-    ),
-]
+FAMILIES = [dfe_missing.EES_NATIONAL_MISSING, dfe_missing.EES_NATIONAL_AWAY]
 
 FILTERS = ["measure", "breakdown", "placement_type", "placement_type_group", "placement_location"]
 INDICATORS = ["value", "value_note"]
@@ -43,20 +28,16 @@ KEY = ["time_period", "measure", "breakdown", "placement_type", "placement_locat
 
 
 def build(sources: SourceFiles) -> pl.DataFrame:
-    frames = []
-    for release in RELEASES:
-        parts = [
-            dfe_missing.read_ees_national_by_placement(sources[s], s, sources.release(s)) for s in release
-        ]
-        frames.append(pl.concat(parts))
-    frame = dfe_missing.latest_release(frames, by=["time_period", "measure", "breakdown"])
+    frame = dfe.select_releases(
+        dfe_missing.ees_national_by_placement(sources), ["time_period", "measure", "breakdown"]
+    )
     if frame["rate"].is_not_null().any():
         raise ValueError("incident counts only: a rate measure reached missing_incidents_by_placement")
     # national only: the EES region and LA columns are kept (empty) so every published CSV has the same layout
     frame = frame.drop("rate").with_columns(
         pl.lit(None, dtype=pl.Utf8).alias(c) for c in layout.EES_GEOGRAPHY_COLUMNS if c not in frame.columns
     )
-    return finish(frame, FILTERS, INDICATORS, KEY)
+    return dfe.finish(frame, FILTERS, INDICATORS, KEY)
 
 
 # The total and each part are rounded to the nearest 10 independently, so the sum of the parts can differ
@@ -118,14 +99,14 @@ def release_view(frame: pl.DataFrame) -> pl.DataFrame:
 
 def views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return {
-        "schema": schema_view(frame),
+        "schema": dfe.schema_view(frame),
         "parts_vs_total": parts_view(frame),
-        "value_notes": value_notes_view(frame),
-        "filled": filled_view(
+        "value_notes": dfe.value_notes_view(frame, dfe_missing.MEASURE_KINDS),
+        "filled": dfe.filled_view(
             frame, "breakdown", ["placement_type", "placement_type_group", "placement_location"]
         ),
         "releases": release_view(frame),
-        "years": years_view(frame, ["measure", "breakdown", "placement_type_group", "placement_location"]),
+        "years": dfe.years_view(frame, ["measure", "breakdown", "placement_type_group", "placement_location"]),
     }
 
 
@@ -142,7 +123,7 @@ DATASET = Dataset(
         "grouped with semi-independent living, so placement_type_group differs before and after and the two "
         "must not be read as one series."
     ),
-    sources=[s for release in RELEASES for s in release],
+    families=FAMILIES,
     build=build,
     key=KEY,
     columns={

@@ -16,26 +16,11 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.datasets import Dataset, SourceFiles
-from analysis.datasets.missing_from_care import (
-    GEOGRAPHY_FILLED,
-    coverage_view,
-    filled_view,
-    finish,
-    la_continuity_view,
-    la_sum_view,
-    schema_view,
-    value_notes_view,
-    years_view,
-)
-from analysis.sources import dfe_missing
+from analysis.datasets.missing_from_care import GEOGRAPHY_FILLED, REORGANISATIONS
+from analysis.sources import dfe, dfe_missing
 
-SOURCES: dict[str, int] = {
-    "dfe-cla-sfr-2011-sfr21-cla": 2011,
-    "dfe-cla-sfr-2012-sfr20-cla2012": 2012,
-    "dfe-cla-sfr-2013-sfr36-cla2013": 2013,
-    "dfe-cla-sfr-2014-sfr36-cla2014": 2014,
-}
-MEASURE = "children_missing_over_24_hours_at_31_march"
+FAMILIES = [dfe_missing.SFR_CLA]
+MEASURE = dfe_missing.OVER_24_HOURS
 
 FILTERS = ["measure"]
 INDICATORS = ["value", "value_note"]
@@ -43,23 +28,20 @@ KEY = ["time_period", "geographic_level", "region_code", "new_la_code", "measure
 
 
 def build(sources: SourceFiles) -> pl.DataFrame:
-    frames = [
-        dfe_missing.read_sfr_missing_over_24_hours(sources[sid], sid, year, sources.release(sid))
-        for sid, year in SOURCES.items()
-    ]
-    frame = dfe_missing.latest_release(frames, by=["time_period"]).drop("rate")
-    return finish(frame, FILTERS, INDICATORS, KEY)
+    frame = dfe_missing.sfr_missing_over_24_hours(sources)
+    frame = dfe.select_releases(frame, ["time_period", "measure", "geographic_level"]).drop("rate")
+    return dfe.finish(frame, FILTERS, INDICATORS, KEY)
 
 
 def views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return {
-        "schema": schema_view(frame),
-        "la_sum_vs_national": la_sum_view(frame, [MEASURE]),
-        "value_notes": value_notes_view(frame),
-        "filled": filled_view(frame, "geographic_level", GEOGRAPHY_FILLED),
-        "coverage": coverage_view(frame),
-        "years": years_view(frame, ["measure", "geographic_level"]),
-        "la_continuity": la_continuity_view(frame),
+        "schema": dfe.schema_view(frame),
+        "la_sum_vs_national": dfe.la_sum_vs_national_view(frame, ["measure"], bound_suppressed=True),
+        "value_notes": dfe.value_notes_view(frame, dfe_missing.MEASURE_KINDS),
+        "filled": dfe.filled_view(frame, "geographic_level", GEOGRAPHY_FILLED),
+        "coverage": dfe.coverage_view(frame),
+        "years": dfe.years_view(frame, ["measure", "geographic_level"]),
+        "la_continuity": dfe.la_continuity_view(frame, ["measure"], REORGANISATIONS),
     }
 
 
@@ -74,7 +56,7 @@ DATASET = Dataset(
         "missing incident (dataset missing_from_care): a definition break, do not join the two series. National "
         "and regional counts rounded to the nearest 10; LA counts of 1 to 5 suppressed (null with a note)."
     ),
-    sources=list(SOURCES),
+    families=FAMILIES,
     build=build,
     key=KEY,
     columns={

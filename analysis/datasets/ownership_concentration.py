@@ -195,7 +195,7 @@ CONCENTRATION = Dataset(
         "and the number of owning organisations. Owners are organisations as published (spellings merged), not "
         "corporate groups."
     ),
-    sources=[],
+    families=[],
     build=build_concentration,
     key=["snapshot_date", "owner_group"],
     columns={
@@ -219,7 +219,7 @@ LARGEST = Dataset(
         "The 20 owning organisations with the most children's homes at each Ofsted snapshot from 31 March 2018, "
         "with their homes, places and share of all homes and places."
     ),
-    sources=[],
+    families=[],
     build=build_largest,
     key=["snapshot_date", "rank"],
     columns={

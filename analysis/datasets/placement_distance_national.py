@@ -7,23 +7,20 @@ import polars as pl
 
 from analysis.datasets import Dataset, SourceFiles
 from analysis.datasets.placements_at_31_march import GEOGRAPHY_COLUMN_DESCRIPTIONS
+from analysis.sources import dfe
 from analysis.sources import dfe_placements as dp
 
 FILTERS = ["measure", "placement_type", "distance", "locality"]
 INDICATORS = ["value", "value_note", "percentage", "percentage_note"]
 KEY = ["time_period", "placement_type", "distance", "locality"]
-SOURCES = list(dp.EES_NATIONAL_DISTANCE.values())
+FAMILIES = [dp.EES_NATIONAL_DISTANCE]
 
 
 def build(sources: SourceFiles) -> pl.DataFrame:
-    parts = [
-        dp.ees_national_distance(sources[sid], sid, dp.release_label(sources, sid), rank)
-        for rank, sid in dp.EES_NATIONAL_DISTANCE.items()
-    ]
-    # Whole years from the latest release: placement types were regrouped in EES 2024 (secure homes and
-    # children's homes now apart from semi-independent living), so cells must not mix releases.
-    frame = dp.latest_release(pl.concat(parts), ["time_period"]).drop("derivation")
-    return dp.finish_dataset(frame, FILTERS, INDICATORS, KEY)
+    # Whole years from the newest release: placement types were regrouped in the 2024 release (secure homes
+    # and children's homes now apart from semi-independent living), so cells must not mix releases.
+    frame = dfe.select_releases(dp.national_distance(sources), ["time_period"]).drop("derivation")
+    return dfe.finish(frame, FILTERS, INDICATORS, KEY)
 
 
 def _cells(frame: pl.DataFrame) -> pl.DataFrame:
@@ -95,9 +92,38 @@ def _types_sum(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# The placement groups of DfE's releases up to 2023 and from 2024 (which split secure homes and children's
+# homes from semi-independent living): a year's rows must all belong to one grouping.
+GROUPINGS = {
+    "Secure units, children's homes and semi-independent living accommodation": "up_to_2023_release",
+    "Living independently": "up_to_2023_release",
+    "Other": "up_to_2023_release",
+    "Secure homes and children's homes": "from_2024_release",
+    "Independent and semi-independent living arrangements/supported accommodation": "from_2024_release",
+    "Other placements": "from_2024_release",
+}
+
+
+def _groupings(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per year, the grouping its placement types belong to ('mixed' if both appear)."""
+    grouped = frame.with_columns(pl.col("placement_type").replace_strict(GROUPINGS, default=None).alias("g"))
+    return (
+        grouped.group_by("time_period")
+        .agg(pl.col("g").drop_nulls().unique().alias("gs"))
+        .with_columns(
+            pl.when(pl.col("gs").list.len() == 1).then(pl.col("gs").list.first()).otherwise(pl.lit("mixed")).alias(
+                "grouping"
+            )
+        )
+        .select("time_period", "grouping")
+        .sort("time_period")
+    )
+
+
 def views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return {
-        "schema": dp.schema_view(frame),
+        "groupings": _groupings(frame),
+        "schema": dfe.schema_view(frame),
         "cells": _cells(frame),
         "part_sums": _sums(frame),
         "placement_types_sum": _types_sum(frame),
@@ -125,7 +151,7 @@ DATASET = Dataset(
         "likewise not the same groups as 'Other' and 'Living independently' (2018-2019): never join them into "
         "one series. Distance not known is not split by locality."
     ),
-    sources=SOURCES,
+    families=FAMILIES,
     build=build,
     key=KEY,
     columns={

@@ -11,7 +11,11 @@ import polars as pl
 
 from analysis.datasets import Dataset, SourceFiles
 from analysis.layout import GEOGRAPHIC_LEVELS
+from analysis.settings import REFERENCE_DIR
+from analysis.sources import dfe
 from analysis.sources import dfe_placements as dp
+
+REORGANISATIONS = REFERENCE_DIR / "la_reorganisations.csv"
 
 MEASURES = [
     "children_looked_after",
@@ -25,73 +29,33 @@ MEASURES = [
 ]
 OVER_20 = MEASURES[5:]
 
-# measure -> (SFR column names, first SFR year with the column). Matched case-insensitively.
-SFR_SPEC: dp.SfrSpec = {
-    "children_looked_after": (("CLA_Mar{year}",), 2011),
-    "placed_inside_la_boundary": (("CLA_InBound", "CLAA_InBound"), 2011),
-    "placed_outside_la_boundary": (("CLA_Outbound",), 2011),
-    "placed_in_la_by_other_las": (("CLA_ExtPl",), 2011),
-    "net_gain": (("CLA_NetGain",), 2011),
-    "placed_over_20_miles_inside_la_boundary": (("CLA_InLA_GT20",), 2017),
-    "placed_over_20_miles_outside_la_boundary": (("CLA_OutLA_GT20",), 2017),
-}
-
-SOURCES = [
-    *dp.SFR_CLA.values(),
-    *dp.EES_CLA_NUMBER.values(),
-    *dp.EES_NETGAIN.values(),
-    *dp.EES_NATIONAL_DISTANCE.values(),
-    *dp.EES_LA_CHARACTERISTICS.values(),
+FAMILIES = [
+    dp.SFR_CLA,
+    dp.EES_CLA_NUMBER,
+    dp.EES_NETGAIN,
+    dp.EES_NATIONAL_DISTANCE,
+    dp.EES_LA_CHARACTERISTICS,
 ]
+# Where DfE publishes a measure in more than one table of a release (national over-20-miles counts are in the
+# national distance table and in the LA characteristics table), the first table here is read.
+TABLE_PREFERENCE = [dp.EES_NATIONAL_DISTANCE, dp.EES_LA_CHARACTERISTICS]
+# The revision policy's groups: each measure, geographic level and year from the newest release holding it.
+RELEASE_GROUPS = ["time_period", "measure", "geographic_level"]
 
 FILTERS = ["measure"]
 INDICATORS = ["value", "value_note", "derivation"]
 KEY = ["time_period", "geographic_level", "new_la_code", "region_code", "measure"]
-_COLUMNS = dp.EES_GEOGRAPHY_COLUMNS + ["measure"] + dp.INDICATORS + dp.PROVENANCE
-
-
-def children_looked_after_all_releases(sources: SourceFiles) -> pl.DataFrame:
-    """children_looked_after from every SFR and EES release (before latest-release selection)."""
-    parts = [
-        dp.sfr_measures(
-            sources[sid],
-            sid,
-            year,
-            dp.release_label(sources, sid),
-            {"children_looked_after": SFR_SPEC["children_looked_after"]},
-        )
-        for year, sid in dp.SFR_CLA.items()
-    ]
-    parts += [
-        dp.ees_children_looked_after(sources[sid], sid, dp.release_label(sources, sid), rank)
-        for rank, sid in dp.EES_CLA_NUMBER.items()
-    ]
-    return pl.concat(parts)
+_COLUMNS = dp.COLUMNS
 
 
 def published_all_releases(sources: SourceFiles) -> pl.DataFrame:
-    """Every published value of every measure from every release (with release_rank), nothing derived."""
-    parts = [
-        dp.sfr_measures(sources[sid], sid, year, dp.release_label(sources, sid), SFR_SPEC)
-        for year, sid in dp.SFR_CLA.items()
-    ]
-    for rank, sid in dp.EES_CLA_NUMBER.items():
-        parts.append(dp.ees_children_looked_after(sources[sid], sid, dp.release_label(sources, sid), rank))
-    for rank, sid in dp.EES_NETGAIN.items():
-        parts.append(dp.ees_netgain(sources[sid], sid, dp.release_label(sources, sid), rank))
-    for rank, sid in dp.EES_NATIONAL_DISTANCE.items():
-        distance = dp.ees_national_distance(sources[sid], sid, dp.release_label(sources, sid), rank)
-        parts.append(dp.national_over_20_miles(distance))
-    for rank, sid in dp.EES_LA_CHARACTERISTICS.items():
-        path, release = sources[sid], dp.release_label(sources, sid)
-        inside = dp.ees_la_characteristics(
-            path, sid, release, rank, ["placed_inside_la_boundary"], GEOGRAPHIC_LEVELS
-        )
-        # National over-20-miles figures come from the national distance file (published as is), so only
-        # regional and council rows are read from this reconstructed file.
-        over = dp.ees_la_characteristics(path, sid, release, rank, OVER_20, ["Regional", "Local authority"])
-        parts += [inside.drop("definition"), over.drop("definition")]
-    return pl.concat([p.select(_COLUMNS) for p in parts])
+    """Every published value of every measure from every release (with release_rank and table)."""
+    parts = [dp.sfr_measures(sources, MEASURES), dp.children_looked_after(sources).filter(
+        pl.col("table") != dp.SFR_CLA
+    ), dp.netgain(sources)]
+    parts.append(dp.national_over_20_miles(dp.national_distance(sources)))
+    parts.append(dp.la_characteristics(sources, ["placed_inside_la_boundary", *OVER_20], GEOGRAPHIC_LEVELS).drop("definition"))
+    return pl.concat([p.select(_COLUMNS) for p in parts if p.height])
 
 
 def _note(measure: str) -> pl.Expr:
@@ -102,8 +66,8 @@ def _derive_inside(selected: pl.DataFrame) -> pl.DataFrame:
     """placed_inside_la_boundary = children_looked_after - placed_outside_la_boundary, for EES years and
     areas with no published inside count (2018-2019 everywhere; councils missing from the reconstructed
     LA characteristics file). Both inputs must come from the same release and be published numbers."""
-    ident = dp.area_identity().alias("_area")
-    frame = selected.filter(pl.col("release_rank") >= min(dp.EES_CLA_NUMBER)).with_columns(ident)
+    ident = dfe.area_identity().alias("_area")
+    frame = selected.filter(pl.col("table") != dp.SFR_CLA).with_columns(ident)
     total = frame.filter(pl.col("measure") == "children_looked_after")
     outside = frame.filter(pl.col("measure") == "placed_outside_la_boundary").select(
         "time_period",
@@ -149,7 +113,7 @@ def _derive_inside(selected: pl.DataFrame) -> pl.DataFrame:
 
 def _derive_over_20(selected: pl.DataFrame) -> pl.DataFrame:
     """placed_over_20_miles = inside + outside parts where only the parts are published (SFR 2017)."""
-    ident = dp.area_identity().alias("_area")
+    ident = dfe.area_identity().alias("_area")
     frame = selected.with_columns(ident)
     inside = frame.filter(pl.col("measure") == "placed_over_20_miles_inside_la_boundary")
     outside = frame.filter(pl.col("measure") == "placed_over_20_miles_outside_la_boundary").select(
@@ -193,9 +157,9 @@ def _derive_over_20(selected: pl.DataFrame) -> pl.DataFrame:
 
 def build(sources: SourceFiles) -> pl.DataFrame:
     published = published_all_releases(sources)
-    selected = dp.latest_release(published, ["time_period", "measure"])
+    selected = dfe.select_releases(published, RELEASE_GROUPS, table_preference=TABLE_PREFERENCE)
     frame = pl.concat([selected, _derive_inside(selected), _derive_over_20(selected)])
-    return dp.finish_dataset(frame, FILTERS, INDICATORS, KEY)
+    return dfe.finish(frame, FILTERS, INDICATORS, KEY)
 
 
 REVISIONS_KEY = ["time_period", "geographic_level", "old_la_code", "region_code", "measure", "source_release"]
@@ -203,9 +167,17 @@ REVISIONS_KEY = ["time_period", "geographic_level", "old_la_code", "region_code"
 
 def build_revisions(sources: SourceFiles) -> pl.DataFrame:
     """Every EES release's value for (year, area, measure) published by more than one release."""
-    published = published_all_releases(sources).filter(pl.col("release_rank") >= min(dp.EES_CLA_NUMBER))
+    published = published_all_releases(sources).filter(pl.col("table") != dp.SFR_CLA)
+    # one table per measure and release (the preferred), as in the main dataset
+    published = published.filter(
+        pl.col("table")
+        == pl.col("table")
+        .sort_by(pl.col("table").replace_strict({t: i for i, t in enumerate(TABLE_PREFERENCE)}, default=99, return_dtype=pl.Int64))
+        .first()
+        .over(["time_period", "measure", "geographic_level", "release_rank"])
+    )
     group = ["time_period", "measure", "_area"]
-    frame = published.with_columns(dp.area_identity().alias("_area")).filter(
+    frame = published.with_columns(dfe.area_identity().alias("_area")).filter(
         pl.col("release_rank").n_unique().over(group) > 1
     )
     frame = frame.with_columns(
@@ -216,7 +188,7 @@ def build_revisions(sources: SourceFiles) -> pl.DataFrame:
         .over(group)
         .alias("latest_value"),
     ).drop("_area", "derivation")
-    return dp.finish_dataset(
+    return dfe.finish(
         frame, ["measure"], ["value", "value_note", "is_latest_release", "latest_value"], REVISIONS_KEY
     )
 
@@ -227,7 +199,7 @@ def build_revisions(sources: SourceFiles) -> pl.DataFrame:
 def _wide(frame: pl.DataFrame) -> pl.DataFrame:
     """One row per area-year, one column per measure; has_total_row: the area-year has a
     children_looked_after row (its value may be suppressed)."""
-    ident = dp.area_identity().alias("area")
+    ident = dfe.area_identity().alias("area")
     long = frame.with_columns(ident)
     totals = long.filter(pl.col("measure") == "children_looked_after").select(
         "time_period", "area", pl.lit(True).alias("has_total_row")
@@ -279,11 +251,11 @@ def _inside_outside_sum(frame: pl.DataFrame) -> pl.DataFrame:
 
 def views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return {
-        "schema": dp.schema_view(frame),
+        "schema": dfe.schema_view(frame),
         "parts_vs_totals": _wide(frame),
         "inside_plus_outside": _inside_outside_sum(frame),
-        "la_sum_vs_national": dp.la_sum_vs_national_view(frame, ["measure"], bound_suppressed=True),
-        "la_continuity": dp.la_continuity_view(frame, ["measure"]),
+        "la_sum_vs_national": dfe.la_sum_vs_national_view(frame, ["measure"], bound_suppressed=True),
+        "la_continuity": dfe.la_continuity_view(frame, ["measure"], REORGANISATIONS),
     }
 
 
@@ -291,7 +263,7 @@ def revisions_views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     latest = frame.group_by(["time_period", "measure", "geographic_level", "region_code", "old_la_code"]).agg(
         pl.col("is_latest_release").sum().alias("latest_rows"), pl.len().alias("releases")
     )
-    return {"schema": dp.schema_view(frame), "latest_per_value": latest}
+    return {"schema": dfe.schema_view(frame), "latest_per_value": latest}
 
 
 GEOGRAPHY_COLUMN_DESCRIPTIONS = {
@@ -333,7 +305,7 @@ DATASET = Dataset(
         "2020-2023 or Northamptonshire 2020-2021). Inner and Outer London sub-regional totals are left out. "
         "Council-level distance figures exist only for 2017 and 2020-2024; national ones for 2017-2024."
     ),
-    sources=SOURCES,
+    families=FAMILIES,
     build=build,
     key=KEY,
     columns={
@@ -359,7 +331,7 @@ REVISIONS = Dataset(
         "values (nothing derived). Council rows are matched across releases by the DfE 3-digit code "
         "(old_la_code), since GSS codes were re-issued (North Yorkshire, Somerset) between releases."
     ),
-    sources=SOURCES,
+    families=FAMILIES,
     build=build_revisions,
     key=REVISIONS_KEY,
     columns={

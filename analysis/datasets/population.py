@@ -18,10 +18,8 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.datasets import Dataset, SourceFiles
-from analysis.datasets.placements_at_31_march import (
-    GEOGRAPHY_COLUMN_DESCRIPTIONS,
-    children_looked_after_all_releases,
-)
+from analysis.datasets.placements_at_31_march import GEOGRAPHY_COLUMN_DESCRIPTIONS, REORGANISATIONS
+from analysis.sources import dfe
 from analysis.sources import dfe_placements as dp
 
 MEASURES = [
@@ -33,7 +31,8 @@ MEASURES = [
 FILTERS = ["measure", "reference_date"]
 INDICATORS = ["value", "value_note"]
 KEY = ["time_period", "geographic_level", "new_la_code", "region_code", "measure"]
-SOURCES = [*dp.SFR_CLA.values(), *dp.EES_CLA_NUMBER.values(), dp.ONS_POPULATION]
+FAMILIES = [dp.SFR_CLA, dp.EES_CLA_NUMBER, dp.POPULATION]
+RELEASE_GROUPS = ["time_period", "measure", "geographic_level"]
 _COLUMNS = dp.EES_GEOGRAPHY_COLUMNS + ["measure"] + dp.INDICATORS + dp.PROVENANCE
 
 
@@ -51,16 +50,10 @@ def _reference_date() -> pl.Expr:
 
 
 def build(sources: SourceFiles) -> pl.DataFrame:
-    parts = [children_looked_after_all_releases(sources)]
-    parts += [
-        dp.ees_population_and_rate(sources[sid], sid, dp.release_label(sources, sid), rank)
-        for rank, sid in dp.EES_CLA_NUMBER.items()
-    ]
-    sid = dp.ONS_POPULATION
-    parts.append(dp.ons_population(sources[sid], sid, dp.release_label(sources, sid)))
-    frame = dp.latest_release(pl.concat([p.select(_COLUMNS) for p in parts]), ["time_period", "measure"])
+    parts = [dp.children_looked_after(sources), dp.population_and_rate(sources), dp.ons_population(sources)]
+    frame = dfe.select_releases(pl.concat([p.select(_COLUMNS) for p in parts]), RELEASE_GROUPS)
     frame = frame.drop("derivation").with_columns(_reference_date())
-    return dp.finish_dataset(frame, FILTERS, INDICATORS, KEY)
+    return dfe.finish(frame, FILTERS, INDICATORS, KEY)
 
 
 def _rate_check(frame: pl.DataFrame) -> pl.DataFrame:
@@ -93,12 +86,12 @@ def _rate_check(frame: pl.DataFrame) -> pl.DataFrame:
 
 def views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return {
-        "schema": dp.schema_view(frame),
+        "schema": dfe.schema_view(frame),
         "rate_check": _rate_check(frame),
-        "la_sum_vs_national": dp.la_sum_vs_national_view(
+        "la_sum_vs_national": dfe.la_sum_vs_national_view(
             frame.filter(pl.col("measure") != "cla_rate_per_10000"), ["measure"]
         ),
-        "la_continuity": dp.la_continuity_view(frame, ["measure"]),
+        "la_continuity": dfe.la_continuity_view(frame, ["measure"], REORGANISATIONS),
     }
 
 
@@ -114,7 +107,7 @@ DATASET = Dataset(
         "children_looked_after / population_0_to_17 (previous mid-year) x 10,000 and label it as computed. "
         "Each year and measure from the latest release that has it. Inner and Outer London are left out."
     ),
-    sources=SOURCES,
+    families=FAMILIES,
     build=build,
     key=KEY,
     columns={

@@ -294,7 +294,7 @@ DATASET = Dataset(
         "footnote or speaker, the verbatim sentence, the source the document cites, and caveats. Figures from "
         "different documents are often on different bases (dates, definitions): read the note before comparing."
     ),
-    sources=[],
+    families=[],
     build=build,
     key=["figure_id"],
     columns=COLUMNS,

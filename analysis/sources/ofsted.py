@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -40,7 +39,15 @@ SNAPSHOT_KIND_LABELS = {
     PROVIDERS_PLACES: "Providers and places: all registered providers and their places",
 }
 
-_SOURCE_ID_PATTERN = re.compile(r"^ofsted-(provider-level|providers-places)-(\d{4})-(\d{2})-(\d{2})$")
+# Families (data/reference/source_families.csv) of the lists of providers at a date, and which kind of list each
+# is. Where both kinds exist for a date, the providers-and-places list is used (every registered home).
+PROVIDERS_PLACES_FAMILY = "ofsted:providers_places"
+PROVIDER_LEVEL_FAMILY = "ofsted:provider_level"
+JOINERS_LEAVERS_FAMILY = "ofsted:joiners_leavers"
+SNAPSHOT_FAMILIES: dict[str, str] = {
+    PROVIDERS_PLACES_FAMILY: PROVIDERS_PLACES,
+    PROVIDER_LEVEL_FAMILY: PROVIDER_LEVEL,
+}
 
 
 @dataclass(frozen=True)
@@ -52,35 +59,14 @@ class OfstedSnapshotFile:
     snapshot_date: date
 
 
-def snapshot_file(source_id: str) -> OfstedSnapshotFile:
-    """The kind and date of a provider list, read from its source id (`ofsted-provider-level-2018-03-31`)."""
-    match = _SOURCE_ID_PATTERN.match(source_id)
-    if not match:
-        raise ValueError(f"{source_id!r} is not an Ofsted provider-level or providers-places source id")
-    kind = PROVIDER_LEVEL if match.group(1) == "provider-level" else PROVIDERS_PLACES
-    return OfstedSnapshotFile(
-        source_id, kind, date(int(match.group(2)), int(match.group(3)), int(match.group(4)))
-    )
+def snapshot_file(file) -> OfstedSnapshotFile:
+    """The kind and date of a provider list, from its manifest row (family and reference_period, after any
+    correction of a wrongly labelled date)."""
+    source = file.source
+    if source.family not in SNAPSHOT_FAMILIES:
+        raise ValueError(f"{source.source_id!r} (family {source.family}) is not an Ofsted list at a date")
+    return OfstedSnapshotFile(source.source_id, SNAPSHOT_FAMILIES[source.family], source.as_at)
 
-
-# Every Ofsted list of providers at a date that the project holds (data/sources.csv).
-SNAPSHOT_SOURCE_IDS: list[str] = [
-    "ofsted-providers-places-2014-09-30",
-    "ofsted-provider-level-2015-03-31",
-    "ofsted-provider-level-2016-03-31",
-    "ofsted-provider-level-2017-03-31",
-    "ofsted-provider-level-2018-03-31",
-    "ofsted-providers-places-2018-03-31",
-    "ofsted-provider-level-2019-03-31",
-    "ofsted-provider-level-2020-03-31",
-    "ofsted-provider-level-2021-03-31",
-    "ofsted-provider-level-2022-03-31",
-    "ofsted-provider-level-2023-03-31",
-    "ofsted-provider-level-2023-08-31",
-    "ofsted-providers-places-2023-08-31",
-    "ofsted-provider-level-2024-03-31",
-    "ofsted-providers-places-2024-08-31",
-]
 
 # --------------------------------------------------------------------------------------------------------------
 # Column names: one table for every year's spelling (keys and names are compared after normalise_header)
@@ -438,7 +424,7 @@ def childrens_homes_only(providers: pl.DataFrame, source_id: str, file_name: str
     return homes
 
 
-def parse_homes(path: Path, source_id: str) -> pl.DataFrame:
+def parse_homes(path: Path, source_id: str, snapshot: OfstedSnapshotFile) -> pl.DataFrame:
     """The children's homes (all three registration types) of one Ofsted list, one row per home, typed.
 
     Columns: snapshot_date, snapshot_kind, urn, provision_type, short_break_only, sector, owner_name_published,
@@ -446,7 +432,6 @@ def parse_homes(path: Path, source_id: str) -> pl.DataFrame:
     latest_overall_judgement, la_name_published, region_name_published, places, file_row, source_id.
     Columns a year's file does not have are null (e.g. places in 2015, owner before 2018).
     """
-    snapshot = snapshot_file(source_id)
     name = path.name
     providers = read_provider_list(path, source_id)
 
@@ -579,10 +564,6 @@ def parse_homes(path: Path, source_id: str) -> pl.DataFrame:
 # Joiners and leavers: homes registered (joined) and closed (left) during the year to 31 March
 # --------------------------------------------------------------------------------------------------------------
 
-JOINERS_LEAVERS_SOURCE_IDS: list[str] = [
-    f"ofsted-joiners-leavers-{y}-{(y + 1) % 100:02d}" for y in range(2016, 2023)
-]
-_JOINERS_LEAVERS_PATTERN = re.compile(r"^ofsted-joiners-leavers-(\d{4})-(\d{2})$")
 
 JOINERS_LEAVERS_LAYOUT = Layout(
     columns={
@@ -640,15 +621,7 @@ JOINER_VALUES: dict[str, bool] = {"joiner": True, "": False}
 LEAVER_VALUES: dict[str, bool] = {"leaver": True, "": False}
 
 
-def joiners_leavers_year_end(source_id: str) -> date:
-    """31 March that ends the year of a joiners-and-leavers file (`ofsted-joiners-leavers-2016-17` -> 2017-03-31)."""
-    match = _JOINERS_LEAVERS_PATTERN.match(source_id)
-    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
-        raise ValueError(f"{source_id!r} is not an Ofsted joiners-and-leavers source id")
-    return date(int(match.group(1)) + 1, 3, 31)
-
-
-def parse_joiners_leavers(path: Path, source_id: str) -> pl.DataFrame:
+def parse_joiners_leavers(path: Path, source_id: str, year_end: date) -> pl.DataFrame:
     """Children's homes that joined (were registered) or left (closed, resigned, cancelled) during the year.
 
     Columns: year_end_date, urn, provision_type, sector, places, joined, left, la_name_published,
@@ -656,7 +629,6 @@ def parse_joiners_leavers(path: Path, source_id: str) -> pl.DataFrame:
     joiner or a leaver; places must be whole numbers.
     """
     name = path.name
-    year_end = joiners_leavers_year_end(source_id)
     homes = childrens_homes_only(read_provider_list(path, source_id, JOINERS_LEAVERS_LAYOUT), source_id, name)
     if "region_name_published" not in homes.columns:
         homes = homes.with_columns(pl.lit(None, dtype=pl.Utf8).alias("region_name_published"))
