@@ -39,6 +39,7 @@ import altair as alt
 import polars as pl
 
 from analysis import data, layout, settings
+from analysis.csv_writer import csv_text
 
 # --------------------------------------------------------------------------------------------------
 # Look: UK Government Analysis Function palette (categorical, in this order) and a single-hue ramp.
@@ -606,7 +607,12 @@ def _hex_cells(cells: Any | None) -> pl.DataFrame:
         cells = (
             data.load("councils")
             .filter(pl.col("is_current"))
-            .select(pl.col("new_la_code").alias("la_code"), "la_name", pl.col("hex_q").alias("q"), pl.col("hex_r").alias("r"))
+            .select(
+                pl.col("new_la_code").alias("la_code"),
+                "la_name",
+                pl.col("hex_q").alias("q"),
+                pl.col("hex_r").alias("r"),
+            )
         )
     cells = _frame(cells)
     _need(cells, "q", "r")
@@ -759,9 +765,8 @@ def hex_map(
 
 
 def chart_store() -> Path:
-    """Where show() writes chart files: FFH_CHART_STORE, else book/_build/chart-files."""
-    override = os.environ.get("FFH_CHART_STORE")
-    return Path(override).resolve() if override else settings.PROJECT_ROOT / "book" / "_build" / "chart-files"
+    """Where show() writes chart files in the book build: FFH_CHART_STORE, else book/_build/chart-files."""
+    return settings.Settings.from_env().chart_store
 
 
 @dataclass
@@ -1078,7 +1083,7 @@ def render(
         "png": store / f"{name}.png",
         "svg": store / f"{name}.svg",
     }
-    _atomic_write(files["csv"], data_module.csv_text(csv_frame).encode("utf-8"))
+    _atomic_write(files["csv"], csv_text(csv_frame).encode("utf-8"))
     _atomic_write(files["svg"], vlc.vegalite_to_svg(export_spec).encode("utf-8"))
     _atomic_write(files["png"], vlc.vegalite_to_png(export_spec, scale=2))
     citation = citation_text(title, source, data_date)
@@ -1135,10 +1140,40 @@ def show(
     what the chart shows; data: the frame the chart was built from (default: the chart's own frame);
     source: override the source line (default data.source_line(frame)); notes: extra notes under the chart.
     """
-    rendered = render(chart, name=name, alt=alt, data=data, source=source, notes=notes)
-    from IPython.display import HTML, display
+    from IPython.display import HTML, SVG, display
 
+    if not settings.Settings.from_env().book_build:
+        # plain Jupyter: the chart as an image, with its title, source and notes; nothing is written
+        display(SVG(notebook_svg(chart, alt=alt, data=data, source=source, notes=notes)))
+        return
+    rendered = render(chart, name=name, alt=alt, data=data, source=source, notes=notes)
     display(HTML(rendered.html))
+
+
+def notebook_svg(
+    chart: Any,
+    *,
+    alt: str,
+    data: pl.DataFrame | None = None,
+    source: str | None = None,
+    notes: Sequence[str] = (),
+) -> str:
+    """The chart as the SVG a notebook shows (title, chart, source line and notes), written nowhere."""
+    import vl_convert as vlc
+
+    from analysis import data as data_module
+
+    title, subtitle = _title_parts(chart)
+    meta = _chart_meta(chart)
+    frame = _strip_helpers(_chart_frame(chart)) if data is None else data
+    source = source or data_module.source_line(frame)
+    notes = [
+        f"Break in the series from {b['at']:g}: {' '.join(b['label'].split())}"
+        for b in meta.get("breaks", [])
+    ] + list(notes)
+    width = int(chart.width) if isinstance(chart.width, int | float) else WIDTH
+    spec = _export_spec(_project(chart, meta["fields"]), frame, title, subtitle, source, notes, alt, width)
+    return vlc.vegalite_to_svg(spec)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1148,7 +1183,7 @@ def show(
 
 
 def _renderer(spec: dict, **kwargs: Any) -> dict[str, str]:
-    if os.environ.get("FFH_BOOK_BUILD"):
+    if settings.Settings.from_env().book_build:
         raise ChartError("in the book, display charts with charts.show(chart, name=..., alt=...)")
     import vl_convert as vlc
 

@@ -116,7 +116,10 @@ def apply(
         missing = [c for c in [*conditions, correction.field] if c not in frame.columns]
         if missing:
             raise ParseError(
-                source.source_id, file.name, "correction names known columns", f"{TABLE}: no column(s) {missing}"
+                source.source_id,
+                file.name,
+                "correction names known columns",
+                f"{TABLE}: no column(s) {missing}",
             )
         match = pl.lit(True)
         for column, values in conditions.items():
@@ -129,7 +132,9 @@ def apply(
         if wrong and correction.source == source.family:
             # a family-wide correction covers the releases that repeat the error; a release that publishes
             # something else for the record (a fix, or a symbol) is read as published
-            match = match & (pl.col(correction.field).cast(pl.Utf8).fill_null("") == correction.published_value)
+            match = match & (
+                pl.col(correction.field).cast(pl.Utf8).fill_null("") == correction.published_value
+            )
             if frame.filter(match).is_empty():
                 continue
         elif wrong:

@@ -28,7 +28,9 @@ def _formula_like(column: pl.Expr) -> pl.Expr:
 def formula_like_cells(frame: pl.DataFrame, trace: list[str] | None = None) -> list[dict]:
     """Every text cell a spreadsheet could run as a formula, or holding control characters: column, value and
     the row's tracing columns (source_id, urn, file_row, la_name ... where present)."""
-    trace = [c for c in (trace or ["source_id", "urn", "file_row", "new_la_code", "la_name"]) if c in frame.columns]
+    trace = [
+        c for c in (trace or ["source_id", "urn", "file_row", "new_la_code", "la_name"]) if c in frame.columns
+    ]
     found = []
     for name, dtype in frame.schema.items():
         if dtype != pl.Utf8 or name in trace:

@@ -38,7 +38,6 @@ FRICTIONLESS_TO_POLARS: dict[str, pl.DataType] = {
 }
 
 
-
 class DataNotPublished(FileNotFoundError):
     """A dataset or data file the book needs is not in data/ (run `make data`)."""
 
@@ -135,7 +134,7 @@ def column_description(name: str, column: str) -> str:
 
 
 def _read_csv_dicts(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -331,5 +330,3 @@ def source_line(frame: pl.DataFrame) -> str:
         items += [f"{u.release}" + (f" (figures for {u.years})" if u.years else "") for u in uses]
         parts.append(f"{publisher}, {publication}: " + ", ".join(items))
     return "Source: " + "; ".join(parts) + "."
-
-

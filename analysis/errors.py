@@ -43,7 +43,9 @@ class ValidationFailed(FarFromHomeError):
         lines = [f"dataset {dataset!r}: {len(failures)} expectation(s) failed"]
         for failure in failures[:10]:
             kwargs = {k: v for k, v in (failure.get("kwargs") or {}).items() if k != "value_set"}
-            lines.append(f"  - [{failure.get('view', 'tidy')}] {failure['expectation']} {kwargs}: {failure.get('summary', '')}")
+            lines.append(
+                f"  - [{failure.get('view', 'tidy')}] {failure['expectation']} {kwargs}: {failure.get('summary', '')}"
+            )
             if failure.get("why"):
                 lines.append(f"      why: {failure['why']}")
             for example in failure.get("examples", [])[:5]:

@@ -610,9 +610,7 @@ def _period(row: dict) -> str:
     return f"{start} to {end}{then}"
 
 
-def la_code_for_name(
-    name: str, on_date: date | None = None, source: str = "", *, files: GeoFiles
-) -> LaMatch:
+def la_code_for_name(name: str, on_date: date | None = None, source: str = "", *, files: GeoFiles) -> LaMatch:
     """The upper-tier authority an LA name meant on a date (default: now), e.g. from an Ofsted list.
 
     'Bournemouth' on 2015-03-31 -> E06000028; 'Bournemouth, Christchurch & Poole' on 2020-03-31 -> E06000058;

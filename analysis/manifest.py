@@ -139,7 +139,9 @@ class Source:
         """The release as a number that sorts releases of DfE families (the reporting year)."""
         match = re.match(r"^(\d{4})", self.release)
         if not match:
-            raise ManifestError(f"source {self.source_id!r}: release {self.release!r} does not start with a year")
+            raise ManifestError(
+                f"source {self.source_id!r}: release {self.release!r} does not start with a year"
+            )
         return int(match.group(1))
 
     # names the fetch layer and discovery use

@@ -82,7 +82,9 @@ def wanted_families(datasets: list[Dataset], families: dict[str, Family]) -> set
         wanted.update(dataset.families)
     unknown = sorted(wanted - set(families))
     if unknown:
-        raise ManifestError(f"datasets read families that are not in data/reference/{FAMILIES_FILE}: {unknown}")
+        raise ManifestError(
+            f"datasets read families that are not in data/reference/{FAMILIES_FILE}: {unknown}"
+        )
     unused = sorted(f for f in wanted if not families[f].is_read)
     if unused:
         raise ManifestError(
@@ -101,7 +103,9 @@ def check_everything_read(sources: dict[str, Source], families: dict[str, Family
         s.source_id for s in sources.values() if families[s.family].is_read and s.source_id not in read
     )
     if unread:
-        details = ", ".join(f"{sid} ({sources[sid].family}, release {sources[sid].release})" for sid in unread)
+        details = ", ".join(
+            f"{sid} ({sources[sid].family}, release {sources[sid].release})" for sid in unread
+        )
         raise ManifestError(
             f"manifest sources that no dataset reads: {details}. A dataset must read each release of the "
             f"families it uses; if nothing should read this table, mark its family unused, with a reason, in "
@@ -201,4 +205,6 @@ def run(
     written = publish(frames, {d.name: d for d in datasets}, reports, sources, output_dir, settings)
     write_provenance_summary([f.provenance for f in fetched.values()], output_dir / PROVENANCE_FILE.name)
     _log(f"  wrote {len(written)} files to {output_dir}")
-    return RunResult(frames=frames, reports=reports, written=written, fetched=fetched, source_files=source_files)
+    return RunResult(
+        frames=frames, reports=reports, written=written, fetched=fetched, source_files=source_files
+    )

@@ -157,7 +157,7 @@ def sources_table() -> HTMLBlock:
 
     def order(item: tuple[str, dict[str, str]]) -> tuple:
         row = item[1]
-        return (row["publisher"], row["publication"], row["reporting_year"], item[0])
+        return (row["publisher"], row["publication"], row["release"], item[0])
 
     groups: dict[tuple[str, str], list[list[str]]] = {}
     for source_id, row in sorted(((k, v) for k, v in sources.items() if k in provenance), key=order):
@@ -165,12 +165,11 @@ def sources_table() -> HTMLBlock:
         url = record.get("url") or row.get("direct_url") or row.get("page_url", "")
         stamp = record.get("retrieved_at")
         retrieved = data.format_date(data._parse_timestamp(stamp).date()) if stamp else "not recorded"
-        how = record.get("mode", "")
         groups.setdefault((row["publisher"], row["publication"]), []).append(
             [
                 f'<span class="ffh-file">{_link(url, record.get("file_name") or row["file_name"])}</span>',
-                _esc(row["release"]),
-                _esc(retrieved + (f" ({how})" if how else "")),
+                _esc(row["release_title"]),
+                _esc(retrieved),
                 _esc(row["licence"]),
                 _esc(f"{int(record['bytes']):,}" if record.get("bytes") else ""),
                 f'<code class="ffh-hash">{_esc(record.get("sha256", ""))}</code>',
@@ -192,9 +191,9 @@ def sources_table() -> HTMLBlock:
     others = [
         [
             f"{row['publisher']}: {row['publication']}",
-            row["release"],
+            row["release_title"],
             row["file_name"],
-            row["kind"],
+            row["family"],
             row.get("note", ""),
         ]
         for source_id, row in sorted(((k, v) for k, v in sources.items() if k not in provenance), key=order)
@@ -202,7 +201,7 @@ def sources_table() -> HTMLBlock:
     if others:
         markup += html_table(
             others,
-            ["Publisher and publication", "Release", "File", "Kind", "Note"],
+            ["Publisher and publication", "Release", "File", "Table", "Note"],
             f"Other files in the source manifest ({len(others)}), not read for the published data",
         )
     return HTMLBlock(markup)
@@ -512,10 +511,10 @@ def headline_cards(headlines: Sequence[Headline]) -> HTMLBlock:
 
 
 def _chart_store(app: Any) -> Path:
-    configured = app.config.ffh_chart_store or os.environ.get("FFH_CHART_STORE")
+    configured = app.config.ffh_chart_store
     if configured:
         return Path(configured).resolve()
-    return Path(app.srcdir) / "_build" / "chart-files"
+    return settings.Settings.from_env().chart_store
 
 
 def _on_page_context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
@@ -777,7 +776,7 @@ def _check_chart_files(html_dir: Path, name: str) -> list[str]:
             else:
                 if not root.tag.endswith("svg"):
                     problems.append(f"chart {name}: {path.name} root is {root.tag}, not svg")
-        if ext == "csv" and not content.startswith(b"time_period,"):
+        if ext == "csv" and not content.removeprefix(b"\xef\xbb\xbf").startswith(b"time_period,"):
             problems.append(f"chart {name}: {path.name} does not start with the EES columns")
     return problems
 
@@ -939,20 +938,24 @@ def build(
     store.mkdir(parents=True, exist_ok=True)
 
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
-    env = dict(os.environ)
-    env.update(
-        {
-            "FFH_BOOK_BUILD": "1",
-            "FFH_CHART_STORE": str(store),
-            "FFH_DATA_DIR": str(data_dir),
-            "JUPYTER_PATH": str(kernels)
-            + (os.pathsep + env["JUPYTER_PATH"] if env.get("JUPYTER_PATH") else ""),
-            "JUPYTER_PLATFORM_DIRS": "1",
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-            "PATH": str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
-            "PYTHONPATH": str(settings.PROJECT_ROOT)
-            + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
-        }
+    run_settings = settings.Settings.from_env()
+    site_url = run_settings.site_url if base_url is None else base_url
+    config_file = write_build_config(book_dir, staging, site_url)
+    inherited = run_settings.environment
+
+    def prepend(first: str, name: str) -> str:
+        return first + (os.pathsep + inherited[name] if inherited.get(name) else "")
+
+    env = run_settings.subprocess_env(
+        FFH_BOOK_BUILD="1",
+        FFH_CHART_STORE=str(store),
+        FFH_DATA_DIR=str(data_dir),
+        FFH_SITE_URL=site_url,
+        JUPYTER_PATH=prepend(str(kernels), "JUPYTER_PATH"),
+        JUPYTER_PLATFORM_DIRS="1",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+        PATH=prepend(str(Path(sys.executable).parent), "PATH"),
+        PYTHONPATH=prepend(str(settings.PROJECT_ROOT), "PYTHONPATH"),
     )
     command = [
         sys.executable,
@@ -962,6 +965,8 @@ def build(
         ".",
         "--path-output",
         str(staging),
+        "--config",
+        str(config_file),
         "--builder",
         "html",
         "-W",
@@ -976,9 +981,7 @@ def build(
                 f"jupyter-book build failed (exit {result.returncode}); the previous site in "
                 f"{output} was left as it was. Warnings are errors: see the messages above."
             )
-        problems = check_site(
-            staged, base_url=base_url if base_url is not None else configured_base_url(book_dir)
-        )
+        problems = check_site(staged, base_url=site_url)
         if problems:
             raise BuildFailed("the built site failed its checks:\n  " + "\n  ".join(problems[:50]))
         _swap(staged, output)
@@ -989,11 +992,20 @@ def build(
 
 
 def configured_base_url(book_dir: Path = BOOK_DIR) -> str:
-    """html.baseurl from the book's _config.yml ("" when the site's address is not set)."""
+    """The site's address: FFH_SITE_URL (settings), "" when it is not set."""
+    return settings.Settings.from_env().site_url
+
+
+def write_build_config(book_dir: Path, staging: Path, site_url: str) -> Path:
+    """The book's _config.yml with html.baseurl set to the site's address (FFH_SITE_URL; empty when not set),
+    written into the staging folder for this build only: the committed file never holds an address."""
     import yaml
 
     config = yaml.safe_load((Path(book_dir) / "_config.yml").read_text("utf-8")) or {}
-    return str((config.get("html") or {}).get("baseurl") or "")
+    config.setdefault("html", {})["baseurl"] = site_url
+    target = staging / "_config.yml"
+    target.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return target
 
 
 def _swap(new: Path, output: Path) -> None:

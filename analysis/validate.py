@@ -213,14 +213,15 @@ def _run_view(dataset: str, view: str, frame: pl.DataFrame, configs: list[dict],
         if info.get("raised_exception"):
             summary = f"expectation raised: {(info.get('exception_message') or '').splitlines()[0][:300]}"
         elif raw.get("element_count") == 0 or (frame.height == 0 and "unexpected_count" in raw):
-            summary = "no rows to check: the data has no rows here (a file with no data rows, or a year dropped)"
+            summary = (
+                "no rows to check: the data has no rows here (a file with no data rows, or a year dropped)"
+            )
         elif isinstance(raw.get("observed_value"), list) and "value_set" in config.get("kwargs", {}):
             summary = _set_difference(config, raw.get("observed_value")) or "observed the expected set"
         elif "unexpected_count" in raw:
             values = raw.get("partial_unexpected_list") or []
-            summary = (
-                f"{raw.get('unexpected_count')} of {raw.get('element_count')} values unexpected"
-                + (f", e.g. {_json_safe(values[:MAX_EXAMPLES])}" if values else "")
+            summary = f"{raw.get('unexpected_count')} of {raw.get('element_count')} values unexpected" + (
+                f", e.g. {_json_safe(values[:MAX_EXAMPLES])}" if values else ""
             )
         else:
             difference = _set_difference(config, raw.get("observed_value"))
@@ -301,7 +302,9 @@ def resolve(value: Any, source_files) -> Any:
     if name == "$years":
         first = value.get("first_release")
         files = [
-            f for f in _family_files(source_files, arg) if first is None or f.source.release_rank >= int(first)
+            f
+            for f in _family_files(source_files, arg)
+            if first is None or f.source.release_rank >= int(first)
         ]
         return sorted({y for f in files for y in _years_of(f)})
     if name == "$sfr_years":
@@ -378,7 +381,9 @@ def validate(
         try:
             resolved = [{**c, "kwargs": resolve(c.get("kwargs", {}), source_files)} for c in configs]
         except ParameterError as error:
-            raise ValidationFailed(name, [{"expectation": "suite parameters", "summary": str(error)}]) from error
+            raise ValidationFailed(
+                name, [{"expectation": "suite parameters", "summary": str(error)}]
+            ) from error
         outcomes.extend(_run_view(name, view, frames[view], resolved, key))
     report = ValidationReport(dataset=name, outcomes=outcomes, row_count=frame.height)
     report.files = _file_names(source_files)

@@ -36,7 +36,11 @@ _COLUMNS = dp.EES_GEOGRAPHY_COLUMNS + ["measure", "definition"] + dp.INDICATORS 
 
 def _published(sources: SourceFiles) -> pl.DataFrame:
     parts = [
-        dp.sfr_measures(sources, ["childrens_home_placements"], extra={"definition": dp.DEFINITION_SFR_SECURE_HOMES_HOSTELS}),
+        dp.sfr_measures(
+            sources,
+            ["childrens_home_placements"],
+            extra={"definition": dp.DEFINITION_SFR_SECURE_HOMES_HOSTELS},
+        ),
         dp.national_childrens_homes(sources),
         dp.la_characteristics(sources, ["childrens_home_placements"], GEOGRAPHIC_LEVELS),
     ]

@@ -46,14 +46,19 @@ def _constituencies(file) -> pl.DataFrame:
     except (OSError, ValueError) as error:
         raise ParseError(file.source_id, file.name, "readable JSON", str(error)) from error
     if not isinstance(data, dict) or not data:
-        raise ParseError(file.source_id, file.name, "an object of constituencies", f"found {type(data).__name__}")
+        raise ParseError(
+            file.source_id, file.name, "an object of constituencies", f"found {type(data).__name__}"
+        )
     rows = []
     for shortcode, entry in data.items():
         try:
             rows.append((shortcode, entry["parlcon_2024_gss_code"], entry["parlcon_2024_name"]))
         except (KeyError, TypeError) as error:
             raise ParseError(
-                file.source_id, file.name, "each constituency has a GSS code and a name", f"{shortcode}: {error}"
+                file.source_id,
+                file.name,
+                "each constituency has a GSS code and a name",
+                f"{shortcode}: {error}",
             ) from error
     return pl.DataFrame(rows, schema=["PARL25", "pcon_code", "pcon_name"], orient="row")
 
@@ -67,7 +72,9 @@ def build(sources: SourceFiles) -> pl.DataFrame:
     # ONS re-codes not yet in DfE's data (Barnsley, Sheffield) keep the code the DfE data uses
     pending = {
         row["current_la_code"]: row["old_la_code_gss"]
-        for row in geography.la_reorganisations(files).filter(pl.col("effective_date").is_null()).iter_rows(named=True)
+        for row in geography.la_reorganisations(files)
+        .filter(pl.col("effective_date").is_null())
+        .iter_rows(named=True)
     }
     districts = geography.read_ons_la_lookup(files.ons_la).select(
         pl.col("LADCD").alias("LAD23"),
@@ -77,7 +84,10 @@ def build(sources: SourceFiles) -> pl.DataFrame:
     no_name = joined.filter(pl.col("pcon_code").is_null())["PARL25"].unique().to_list()
     if no_name:
         raise ParseError(
-            lookup_file.source_id, lookup_file.name, "every constituency of the overlap table is named", f"{no_name[:5]}"
+            lookup_file.source_id,
+            lookup_file.name,
+            "every constituency of the overlap table is named",
+            f"{no_name[:5]}",
         )
     no_council = joined.filter(pl.col("new_la_code").is_null())["LAD23"].unique().to_list()
     if no_council:

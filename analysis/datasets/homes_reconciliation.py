@@ -41,7 +41,6 @@ PUBLISHED_COLUMNS = [
 ]
 
 
-
 def read_published_totals(path=PUBLISHED_TOTALS) -> pl.DataFrame:
     frame = pl.read_csv(path, infer_schema=False)
     if frame.columns != PUBLISHED_COLUMNS:

@@ -106,7 +106,9 @@ def views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
             frame, "breakdown", ["placement_type", "placement_type_group", "placement_location"]
         ),
         "releases": release_view(frame),
-        "years": dfe.years_view(frame, ["measure", "breakdown", "placement_type_group", "placement_location"]),
+        "years": dfe.years_view(
+            frame, ["measure", "breakdown", "placement_type_group", "placement_location"]
+        ),
     }
 
 

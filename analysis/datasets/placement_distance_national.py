@@ -111,9 +111,10 @@ def _groupings(frame: pl.DataFrame) -> pl.DataFrame:
         grouped.group_by("time_period")
         .agg(pl.col("g").drop_nulls().unique().alias("gs"))
         .with_columns(
-            pl.when(pl.col("gs").list.len() == 1).then(pl.col("gs").list.first()).otherwise(pl.lit("mixed")).alias(
-                "grouping"
-            )
+            pl.when(pl.col("gs").list.len() == 1)
+            .then(pl.col("gs").list.first())
+            .otherwise(pl.lit("mixed"))
+            .alias("grouping")
         )
         .select("time_period", "grouping")
         .sort("time_period")

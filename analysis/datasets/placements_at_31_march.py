@@ -50,11 +50,17 @@ _COLUMNS = dp.COLUMNS
 
 def published_all_releases(sources: SourceFiles) -> pl.DataFrame:
     """Every published value of every measure from every release (with release_rank and table)."""
-    parts = [dp.sfr_measures(sources, MEASURES), dp.children_looked_after(sources).filter(
-        pl.col("table") != dp.SFR_CLA
-    ), dp.netgain(sources)]
+    parts = [
+        dp.sfr_measures(sources, MEASURES),
+        dp.children_looked_after(sources).filter(pl.col("table") != dp.SFR_CLA),
+        dp.netgain(sources),
+    ]
     parts.append(dp.national_over_20_miles(dp.national_distance(sources)))
-    parts.append(dp.la_characteristics(sources, ["placed_inside_la_boundary", *OVER_20], GEOGRAPHIC_LEVELS).drop("definition"))
+    parts.append(
+        dp.la_characteristics(sources, ["placed_inside_la_boundary", *OVER_20], GEOGRAPHIC_LEVELS).drop(
+            "definition"
+        )
+    )
     return pl.concat([p.select(_COLUMNS) for p in parts if p.height])
 
 
@@ -172,7 +178,11 @@ def build_revisions(sources: SourceFiles) -> pl.DataFrame:
     published = published.filter(
         pl.col("table")
         == pl.col("table")
-        .sort_by(pl.col("table").replace_strict({t: i for i, t in enumerate(TABLE_PREFERENCE)}, default=99, return_dtype=pl.Int64))
+        .sort_by(
+            pl.col("table").replace_strict(
+                {t: i for i, t in enumerate(TABLE_PREFERENCE)}, default=99, return_dtype=pl.Int64
+            )
+        )
         .first()
         .over(["time_period", "measure", "geographic_level", "release_rank"])
     )

@@ -142,7 +142,9 @@ def _load_drift(reference_dir: str, stamp: tuple[float, ...]) -> Drift:
     for row in _rows(root / "ees_columns.csv", ["family", "column", "published_as", "role", "kind", "note"]):
         if row["role"] in ("filter", "indicator") and row["kind"] not in VALUE_KINDS:
             raise ValueError(f"{COLUMNS_TABLE}: kind {row['kind']!r} of {row['family']} {row['column']}")
-        columns.append(ColumnSpec(row["family"], row["column"], row["published_as"], row["role"], row["kind"]))
+        columns.append(
+            ColumnSpec(row["family"], row["column"], row["published_as"], row["role"], row["kind"])
+        )
     labels: dict[tuple[str, str, str], dict[str, str]] = {}
     for row in _rows(root / "ees_labels.csv", ["family", "column", "context", "label", "maps_to", "note"]):
         key = (row["family"], row["column"], meaning(row["context"]))
@@ -153,7 +155,8 @@ def _load_drift(reference_dir: str, stamp: tuple[float, ...]) -> Drift:
         table[label] = row["maps_to"]
     sfr: dict[str, list] = {}
     for row in _rows(
-        root / "sfr_columns.csv", ["family", "measure", "published_as", "first_release", "last_release", "note"]
+        root / "sfr_columns.csv",
+        ["family", "measure", "published_as", "first_release", "last_release", "note"],
     ):
         names = tuple(n.strip() for n in row["published_as"].split(";") if n.strip())
         last = int(row["last_release"]) if row["last_release"] else None
@@ -211,7 +214,9 @@ def _check_kind(frame: pl.DataFrame, spec: ColumnSpec, f: _File) -> None:
         if spec.kind == COUNT and (numbers < 0).any():
             problems.append(f"negative value(s) such as {numbers.filter(numbers < 0)[0]}")
     elif spec.kind == PERCENT and ((numbers < 0) | (numbers > 100)).any():
-        problems.append(f"value(s) outside 0-100 such as {numbers.filter((numbers < 0) | (numbers > 100))[0]}")
+        problems.append(
+            f"value(s) outside 0-100 such as {numbers.filter((numbers < 0) | (numbers > 100))[0]}"
+        )
     elif spec.kind == RATE and (numbers < 0).any():
         problems.append(f"negative value(s) such as {numbers.filter(numbers < 0)[0]}")
     if problems:
@@ -303,10 +308,14 @@ def standard_geography(frame: pl.DataFrame, f: _File) -> pl.DataFrame:
     National rows; one row per area and year is checked by each reader for its own filters."""
     regional = pl.col("geographic_level") == "Regional"
     name = pl.col("region_name").fill_null("").str.to_lowercase().str.strip_chars()
-    sub = regional & (pl.col("region_code").fill_null("").str.starts_with("E13") | name.is_in(LONDON_SUBREGION_NAMES))
+    sub = regional & (
+        pl.col("region_code").fill_null("").str.starts_with("E13") | name.is_in(LONDON_SUBREGION_NAMES)
+    )
     names = {(n or "").strip().casefold() for n in frame.filter(sub)["region_name"].unique().to_list()}
     if names - LONDON_SUBREGION_NAMES:
-        raise ParseError(f.source_id, f.name, "sub-regional rows are Inner/Outer London", f"found {sorted(names)}")
+        raise ParseError(
+            f.source_id, f.name, "sub-regional rows are Inner/Outer London", f"found {sorted(names)}"
+        )
     frame = frame.filter(~sub)
     bad = frame.filter(regional & ~pl.col("region_code").fill_null("").is_in(list(REGION_NAMES)))
     if bad.height:
@@ -428,7 +437,10 @@ def parse_values(
     f = _File(file)
     symbols = dict(symbols or SUPPRESSION_SYMBOLS)
     parsed = frame.with_columns(
-        [e.alias(n) for e, n in zip(parse_published_number(raw, symbols), ["_number", "value_note"], strict=True)]
+        [
+            e.alias(n)
+            for e, n in zip(parse_published_number(raw, symbols), ["_number", "value_note"], strict=True)
+        ]
     )
     kind = (
         pl.col("measure").replace_strict(dict(kinds), default=None, return_dtype=pl.Utf8)
@@ -520,7 +532,9 @@ def sfr_columns(file, reference_dir: Path, *, measures: Iterable[str] | None = N
 
 
 def _sfr_header(f: _File) -> list[str]:
-    return list(_read_sfr_cached(str(f.path), f.path.stat().st_mtime_ns, f.source_id, f.rank, f.release_title).columns)
+    return list(
+        _read_sfr_cached(str(f.path), f.path.stat().st_mtime_ns, f.source_id, f.rank, f.release_title).columns
+    )
 
 
 @lru_cache(maxsize=32)
@@ -535,7 +549,11 @@ def read_sfr(file) -> pl.DataFrame:
     (year,) = f.source.years
     frame = _read_sfr_cached(str(f.path), f.path.stat().st_mtime_ns, f.source_id, year, f.release_title)
     frame = standard_geography(frame, f)
-    duplicated = frame.filter(pl.struct(["time_period", "geographic_level", "region_code", "new_la_code", "old_la_code"]).is_duplicated())
+    duplicated = frame.filter(
+        pl.struct(
+            ["time_period", "geographic_level", "region_code", "new_la_code", "old_la_code"]
+        ).is_duplicated()
+    )
     if duplicated.height:
         raise ParseError(
             f.source_id,
@@ -581,7 +599,9 @@ def select_releases(
     return ranked.filter(pl.col("_score") == pl.col("_score").max().over(list(by))).drop("_score")
 
 
-def superseded(frame: pl.DataFrame, by: Sequence[str], *, table_preference: Sequence[str] | None = None) -> pl.DataFrame:
+def superseded(
+    frame: pl.DataFrame, by: Sequence[str], *, table_preference: Sequence[str] | None = None
+) -> pl.DataFrame:
     """The rows `select_releases` leaves out where a newer release holds the same group: earlier releases'
     values of a year that a later release revised (or republished unchanged)."""
     ranked = frame.with_columns(_score(table_preference))
@@ -646,7 +666,9 @@ def reorganised_codes(path: Path) -> set[str]:
         reader = csv.DictReader(handle)
         missing = {"old_la_code_gss", "effective_date"} - set(reader.fieldnames or [])
         if missing:
-            raise ValueError(f"{path}: columns {sorted(missing)} missing (needed by the la_continuity checks)")
+            raise ValueError(
+                f"{path}: columns {sorted(missing)} missing (needed by the la_continuity checks)"
+            )
         return {r["old_la_code_gss"].strip() for r in reader if (r["effective_date"] or "").strip()}
 
 
@@ -751,10 +773,14 @@ def la_sum_vs_national_view(
             pl.when(pl.col("councils_not_published") == 0)
             .then(pl.col("difference").abs() - pl.col("tolerance"))
             .otherwise(
-                pl.max_horizontal(pl.col("difference") - pl.col("tolerance"), -pl.col("difference") - allowance)
+                pl.max_horizontal(
+                    pl.col("difference") - pl.col("tolerance"), -pl.col("difference") - allowance
+                )
             )
             .alias("excess"),
-            (pl.col("largest_value") / pl.col("national").abs().clip(lower_bound=1)).round(3).alias("largest_share"),
+            (pl.col("largest_value") / pl.col("national").abs().clip(lower_bound=1))
+            .round(3)
+            .alias("largest_share"),
         )
         .sort(pl.all())
     )
@@ -771,7 +797,9 @@ def years_view(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
             pl.col("time_period").n_unique().alias("years"),
         )
         .with_columns(
-            pl.concat_str([pl.col(c).cast(pl.Utf8).fill_null("-") for c in by], separator="|").alias("series"),
+            pl.concat_str([pl.col(c).cast(pl.Utf8).fill_null("-") for c in by], separator="|").alias(
+                "series"
+            ),
             pl.format("{}-{}", "first_year", "last_year").alias("span"),
             (pl.col("last_year") - pl.col("first_year") + 1 - pl.col("years")).cast(pl.Int64).alias("gaps"),
         )
@@ -825,7 +853,11 @@ def value_notes_view(frame: pl.DataFrame, kinds: Mapping[str, str]) -> pl.DataFr
         .agg(
             (~has_number & pl.col("value_note").is_null()).sum().cast(pl.Int64).alias("nulls_without_note"),
             (has_number & pl.col("value_note").is_not_null()).sum().cast(pl.Int64).alias("numbers_with_note"),
-            ((is_count & rate.is_not_null()) | (~is_count & pl.col("value").is_not_null()) | (kind == "unknown"))
+            (
+                (is_count & rate.is_not_null())
+                | (~is_count & pl.col("value").is_not_null())
+                | (kind == "unknown")
+            )
             .sum()
             .cast(pl.Int64)
             .alias("wrong_column"),

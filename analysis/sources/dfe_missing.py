@@ -164,8 +164,12 @@ def ees_national_by_placement(sources: SourceFiles) -> pl.DataFrame:
             if not frame.height:
                 raise dfe.ParseError(f.source_id, f.name, "placement breakdowns present", "no placement rows")
             status = pl.col("_status").str.split("|")
-            frame = frame.with_columns(status.list.get(0).alias("measure"), status.list.get(1).alias("breakdown"))
-            frame = dfe.map_labels(frame, f, sources.reference_dir, "characteristic", into="_category", context="breakdown")
+            frame = frame.with_columns(
+                status.list.get(0).alias("measure"), status.list.get(1).alias("breakdown")
+            )
+            frame = dfe.map_labels(
+                frame, f, sources.reference_dir, "characteristic", into="_category", context="breakdown"
+            )
             category = pl.col("_category").str.split("|")
             is_type = pl.col("breakdown") == PLACEMENT_TYPE
             frame = frame.with_columns(

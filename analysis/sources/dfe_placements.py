@@ -69,7 +69,9 @@ def sfr_measures(
         if not columns:
             continue
         long = dfe.sfr_long(file, columns, extra)
-        long = dfe.parse_values(long, "_raw", file, kinds=_kinds(long), symbols=dfe.sfr_symbols()).drop("rate")
+        long = dfe.parse_values(long, "_raw", file, kinds=_kinds(long), symbols=dfe.sfr_symbols()).drop(
+            "rate"
+        )
         parts.append(_finish_measures(long, file, list(extra or {})))
     return pl.concat(parts) if parts else pl.DataFrame()
 
@@ -243,7 +245,10 @@ def national_distance(sources: SourceFiles) -> pl.DataFrame:
         frame = dfe.read_ees(f, sources.reference_dir)
         if set(frame["geographic_level"].unique().to_list()) != {"National"}:
             raise dfe.ParseError(
-                f.source_id, f.name, "national rows only", f"levels {frame['geographic_level'].unique().to_list()}"
+                f.source_id,
+                f.name,
+                "national rows only",
+                f"levels {frame['geographic_level'].unique().to_list()}",
             )
         frame = dfe.map_labels(frame, f, sources.reference_dir, "cla_group", into="placement_type")
         frame = dfe.map_labels(frame, f, sources.reference_dir, "characteristic", into="_cell")
@@ -256,7 +261,10 @@ def national_distance(sources: SourceFiles) -> pl.DataFrame:
         )
         frame = dfe.parse_values(frame, "_raw", f).drop("rate")
         percent = dfe.parse_values(
-            frame.select("measure", pl.col("percentage").alias("_p")), "_p", f, kinds={"children_by_placement_distance": dfe.RATE}
+            frame.select("measure", pl.col("percentage").alias("_p")),
+            "_p",
+            f,
+            kinds={"children_by_placement_distance": dfe.RATE},
         )
         frame = frame.with_columns(
             percent["rate"].alias("percentage"),
@@ -266,7 +274,12 @@ def national_distance(sources: SourceFiles) -> pl.DataFrame:
         )
         filters = ["placement_type", "distance", "locality"]
         out = frame.select(
-            EES_GEOGRAPHY_COLUMNS + ["measure"] + filters + INDICATORS + ["percentage", "percentage_note"] + PROVENANCE
+            EES_GEOGRAPHY_COLUMNS
+            + ["measure"]
+            + filters
+            + INDICATORS
+            + ["percentage", "percentage_note"]
+            + PROVENANCE
         )
         dfe.check_unique(out, ["time_period", *filters], f)
         cells = out.group_by("time_period", "placement_type").len()
@@ -289,7 +302,9 @@ def national_over_20_miles(distance: pl.DataFrame) -> pl.DataFrame:
         INSIDE: "placed_over_20_miles_inside_la_boundary",
         OUTSIDE: "placed_over_20_miles_outside_la_boundary",
     }
-    frame = distance.filter((pl.col("placement_type") == "All children") & (pl.col("distance") == DISTANCE_OVER_20))
+    frame = distance.filter(
+        (pl.col("placement_type") == "All children") & (pl.col("distance") == DISTANCE_OVER_20)
+    )
     frame = frame.with_columns(pl.col("locality").replace_strict(measure).alias("measure"))
     return frame.select(COLUMNS)
 

@@ -123,7 +123,7 @@ def published_figures() -> dict[str, dict[str, str]]:
     path = data.data_dir() / "tidy" / "published_figures.csv"
     if not path.exists():
         raise data.DataNotPublished(f"{path} is missing (run `make data`)")
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         return {row["figure_id"]: row for row in csv.DictReader(handle)}
 
 
@@ -132,7 +132,7 @@ def seed_documents() -> dict[str, dict[str, str]]:
     path = data.data_dir() / "reference" / "seed_documents.csv"
     if not path.exists():
         raise data.DataNotPublished(f"{path} is missing")
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         return {row["document_id"]: row for row in csv.DictReader(handle)}
 
 

@@ -937,7 +937,7 @@ def published_rows() -> list[dict[str, str]]:
     path = data.data_dir() / "tidy" / "published_figures.csv"
     if not path.exists():
         raise data.DataNotPublished(f"{path} is missing (run `make data`)")
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -1050,7 +1050,7 @@ def check_ofsted_totals_covered(rows: list[dict[str, Any]]) -> None:
     """Every row of data/reference/ofsted_published_totals.csv must be one of the reconciled figures
     (same value, and same date where the total has one)."""
     path = data.data_dir() / "reference" / "ofsted_published_totals.csv"
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         totals = list(csv.DictReader(handle))
     published = {figure["figure_id"]: figure for figure in published_rows()}
     for total in totals:
