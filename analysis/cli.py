@@ -17,6 +17,26 @@ def _data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    """Fetch every manifest source into the raw cache (used by CI to fill its cache from the publishers)."""
+    from analysis.errors import FetchError
+    from analysis.fetch import Fetcher
+    from analysis.manifest import load_sources
+
+    run = settings.Settings.from_env()
+    fetcher = Fetcher(run)
+    failed = []
+    for source in load_sources(run.sources_manifest).values():
+        try:
+            fetcher.fetch(source)
+        except FetchError as error:
+            failed.append(str(error))
+            print(f"error: {error}", file=sys.stderr)
+    total = len(load_sources(run.sources_manifest))
+    print(f"fetched {total - len(failed)} of {total} sources into {run.cache_dir}")
+    return 1 if failed else 0
+
+
 def _sources(args: argparse.Namespace) -> int:
     from analysis.manifest import load_sources
 
@@ -44,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--only", nargs="*", help="build only these datasets (and what they need)")
     data.set_defaults(handler=_data)
 
+    commands.add_parser("fetch", help="fetch every manifest source into the raw cache").set_defaults(
+        handler=_fetch
+    )
     commands.add_parser("sources", help="list the source manifest").set_defaults(handler=_sources)
     commands.add_parser("datasets", help="list the published datasets").set_defaults(handler=_datasets)
 

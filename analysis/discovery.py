@@ -497,3 +497,56 @@ def check_latest_release(
         page_url=GOVUK_WEB + str(latest.get("base_path") or target),
         is_newer=latest_year > current_year,
     )
+
+
+# --- release watch: the files of the newest EES release -------------------------------------------
+
+
+@dataclass(frozen=True)
+class EesRelease:
+    """The newest release of an EES publication and its download files ({fileName, url})."""
+
+    slug: str
+    title: str
+    page_url: str
+    files: list[dict[str, str]]
+
+
+def latest_ees_release(
+    source: Source, session: requests.Session, slug: str, cache: DiscoveryCache | None = None
+) -> EesRelease:
+    """The publication's latest release (flagged `isLatestRelease`/`latestRelease`, else the first listed)
+    and the URL of each of its `downloadFiles` (ReleaseFileController.Stream)."""
+    cache = cache if cache is not None else DiscoveryCache()
+    entries = _ees_release_entries(source, session, slug, cache)
+    if not entries:
+        raise FetchError(
+            source.source_id, source.file_name, "EES releases listed", f"{slug!r} lists no releases"
+        )
+    flagged = [e for e in entries if e.get("isLatestRelease") or e.get("latestRelease")]
+    entry = flagged[0] if flagged else entries[0]
+    release = _get_json(
+        source,
+        session,
+        f"{EES_CONTENT_API}/publications/{quote(slug)}/releases/{quote(str(entry['slug']))}",
+        cache,
+    )
+    if not isinstance(release, dict) or not release.get("id"):
+        raise FetchError(
+            source.source_id, source.file_name, "discovery JSON", f"release {entry['slug']} has no id"
+        )
+    files = [
+        {
+            "fileName": str(f["fileName"]),
+            "url": f"{EES_CONTENT_API}/releases/{release['id']}/files/{f['id']}",
+        }
+        for f in release.get("downloadFiles") or []
+        if isinstance(f, dict) and f.get("fileName") and f.get("id")
+    ]
+    year_title = str(release.get("yearTitle") or entry.get("yearTitle") or entry["slug"])
+    return EesRelease(
+        slug=str(entry["slug"]),
+        title=f"reporting year {year_title}",
+        page_url=f"{EES_WEB}/find-statistics/{slug}/{entry['slug']}",
+        files=files,
+    )

@@ -18,8 +18,9 @@ when verified), expected_bytes, expected_sha256 (as last retrieved), note.
 
 The families table says, for each family: its publisher, its kind (how releases and periods are read for a
 new file: `ees`, `sfr`, `ofsted_snapshot`, `ofsted_year`, `geography`, `documentation`), whether the pipeline
-reads it (`status` read | unused, with `unused_reason`), and the file-name and sheet-name patterns that
-recognise its files.
+reads it (`status` read | unused, with `unused_reason`), the file-name and sheet-name patterns that
+recognise its files, and how a new file's manifest row is written (`source_id_template` with `{release}` and
+`{stem}`, the file name's stem in lower case with hyphens; `locate`; `licence`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ FAMILY_COLUMNS = [
     "status",
     "file_pattern",
     "sheet_pattern",
+    "source_id_template",
+    "locate",
+    "licence",
     "description",
     "unused_reason",
 ]
@@ -166,6 +170,10 @@ class Family:
     status: str
     file_patterns: tuple[str, ...]
     sheet_patterns: tuple[str, ...]
+    # how release_watch --apply names and describes a new file of the family
+    source_id_template: str
+    locate: str
+    licence: str
     description: str
     unused_reason: str
 
@@ -256,6 +264,9 @@ def load_families(path: Path | None = None) -> dict[str, Family]:
             status=first["status"],
             file_patterns=tuple(r["file_pattern"] for r in group if r["file_pattern"]),
             sheet_patterns=tuple(r["sheet_pattern"] for r in group if r["sheet_pattern"]),
+            source_id_template=first["source_id_template"],
+            locate=first["locate"],
+            licence=first["licence"],
             description=first["description"],
             unused_reason=first["unused_reason"],
         )

@@ -254,6 +254,7 @@ def _run_view(dataset: str, view: str, frame: pl.DataFrame, configs: list[dict],
 #   {"$revised_years": [families]}                  years held by more than one release of a family
 #   {"$dates": [families]}                          the dates of the families' lists (after corrections)
 #   {"$count": placeholder}                         how many values a list has
+#   {"$product": [placeholder or number, ...]}      their product (e.g. years x categories x cells)
 #   {"$union": [placeholder, ...]}                  the union of several year lists
 #   {"$min": placeholder} / {"$max": placeholder}   the first / last of a year list
 #   {"$sources": [families]}                        the source ids of the families' files
@@ -322,6 +323,11 @@ def resolve(value: Any, source_files) -> Any:
         return sorted({f.source.as_at.isoformat() for f in _family_files(source_files, arg)})
     if name == "$count":
         return len(resolve(arg, source_files))
+    if name == "$product":
+        result = 1
+        for part in arg:
+            result *= resolve(part, source_files)
+        return result
     if name == "$union":
         return sorted({y for part in arg for y in resolve(part, source_files)})
     if name in ("$min", "$max"):

@@ -1,7 +1,12 @@
 """Shared test fixtures (generic: any test may use them).
 
-- `mirror_dir`: the real upstream mirror (settings.DEFAULT_MIRROR); a missing mirror is an error, not a skip.
-- `upstream_manifest`: the mirror's MANIFEST.csv as {path: row} (bytes and sha256 of every real file).
+- `mirror_dir`: an archive of the real source files laid out by publisher and release, with its index
+  MANIFEST.csv: the local archive (FFH_SOURCE_MIRROR, else ../shared/upstream beside the clone), or, where
+  there is none (a GitHub runner), one assembled from the raw cache the CI job filled by fetching every source
+  from its publisher (FFH_CACHE_DIR, checked against the manifest's sha256). Tests that use it are marked
+  `raw`. With neither, they are skipped with the reason printed and counted in the run's summary;
+  FFH_REQUIRE_RAW=1 (set by .ci/run) turns each such skip into a failure, so nothing is skipped there.
+- `upstream_manifest`: the archive's MANIFEST.csv as {path: row} (bytes and sha256 of every real file).
 - `raw_http_server`: start a tiny HTTP server on 127.0.0.1 that answers each connection with raw bytes
   from a function of the request, then closes the connection. For what a well-behaved server cannot do
   (a body shorter than its Content-Length, a stalled body).
@@ -21,12 +26,82 @@ import pytest
 from analysis import settings
 
 
+RAW_FIXTURES = {"mirror_dir", "upstream_manifest", "raw_archive"}
+_RAW_SKIPS: list[str] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that read the real source files carry the `raw` marker (whether they asked for it or not)."""
+    for item in items:
+        if RAW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.raw)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _RAW_SKIPS:
+        terminalreporter.write_line(
+            f"raw source files: {len(set(_RAW_SKIPS))} test(s) did not run because no archive of the source files "
+            f"and no complete raw cache was found ({_RAW_SKIPS[0]})",
+            yellow=True,
+        )
+
+
+def _archive_from_cache(cache: Path, target: Path) -> Path | None:
+    """An archive laid out by archive_path, linking the files a complete raw cache holds, or None."""
+    import hashlib
+
+    from analysis.manifest import load_sources
+
+    sources = load_sources(settings.SOURCES_MANIFEST)
+    rows = []
+    for source in sources.values():
+        cached = cache / source.source_id / source.file_name
+        if not cached.is_file():
+            return None
+        digest = hashlib.sha256(cached.read_bytes()).hexdigest()
+        if source.expected_sha256 and digest != source.expected_sha256:
+            return None
+        link = target / source.archive_path
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if not link.exists():
+            link.symlink_to(cached.resolve())
+        rows.append(
+            {
+                "path": source.archive_path,
+                "bytes": str(cached.stat().st_size),
+                "sha256": digest,
+                "publisher": source.publisher,
+                "publication": source.publication,
+                "release": source.release_title,
+                "upstream_page": source.page_url,
+                "copied_from": "",
+                "note": source.note,
+            }
+        )
+    with (target / "MANIFEST.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return target
+
+
 @pytest.fixture(scope="session")
-def mirror_dir() -> Path:
-    mirror = settings.DEFAULT_MIRROR
-    if not (mirror / "MANIFEST.csv").is_file():
-        raise RuntimeError(f"the upstream mirror is missing: {mirror} (tests read the real files there)")
-    return mirror
+def mirror_dir(tmp_path_factory) -> Path:
+    run = settings.Settings.from_env()
+    archive = run.mirror_dir or settings.DEFAULT_MIRROR
+    if (archive / "MANIFEST.csv").is_file():
+        return archive
+    assembled = _archive_from_cache(run.cache_dir, tmp_path_factory.mktemp("archive"))
+    if assembled is not None:
+        return assembled
+    reason = (
+        f"needs the raw source files: no archive at {archive} and no complete raw cache at {run.cache_dir} "
+        "(fetch them with `python -m analysis.cli fetch`)"
+    )
+    if run.require_raw:
+        pytest.fail(reason + "; FFH_REQUIRE_RAW is set, so this is a failure")
+    _RAW_SKIPS.append(reason)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

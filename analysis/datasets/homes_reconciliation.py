@@ -45,7 +45,7 @@ def read_published_totals(path=PUBLISHED_TOTALS) -> pl.DataFrame:
     frame = pl.read_csv(path, infer_schema=False)
     if frame.columns != PUBLISHED_COLUMNS:
         raise ParseError(
-            "ofsted-published-totals",
+            "reference table",
             path.name,
             "columns",
             f"expected {PUBLISHED_COLUMNS}, got {frame.columns}",
@@ -53,7 +53,7 @@ def read_published_totals(path=PUBLISHED_TOTALS) -> pl.DataFrame:
     missing_citation = frame.filter(pl.col("document").is_null() | pl.col("section").is_null())
     if missing_citation.height:
         raise ParseError(
-            "ofsted-published-totals",
+            "reference table",
             path.name,
             "every figure cites a document and section",
             f"row {missing_citation.row(0)}",

@@ -237,7 +237,7 @@ def _inside_outside_sum(frame: pl.DataFrame) -> pl.DataFrame:
     """inside + outside - total, where all three are published (not derived), from 2015: in the 2011-2014
     SFRs the two parts add to less than the total (see the measure notes), so those years are left out."""
     published = frame.filter(pl.col("derivation").is_null())
-    wide = _wide(published).filter(pl.col("time_period") >= 2015)
+    wide = _wide(published).filter(pl.col("time_period") >= 2015)  # domain: the parts add up from 2015
     wide = wide.drop_nulls(
         ["children_looked_after", "placed_inside_la_boundary", "placed_outside_la_boundary"]
     )

@@ -710,7 +710,7 @@ LA_SUM_TOLERANCE = 5
 # Published exceptions, checked in the files: in the 2011 SFR (SFR21_CLA.csv) the national figure differs
 # from the sum of the 151 published council figures by up to 9 (CLA_ExtPl: 22,500 vs 22,491; CLA_Outbound:
 # 22,990 vs 22,983), so 2011 is allowed 10.
-LA_SUM_TOLERANCE_BY_YEAR = {2011: 10}
+LA_SUM_TOLERANCE_BY_YEAR = {2011: 10}  # domain: the 2011 SFR national figures differ by up to 9
 # Where some council values are suppressed, the national figure can exceed the sum of the published ones by
 # the hidden values: at most SUPPRESSED_CELL_ALLOWANCE each (primary suppression hides 1 to 5; secondary
 # suppression a little more) plus RELATIVE_ALLOWANCE of the national figure (secondary suppression can hide a

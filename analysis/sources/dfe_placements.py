@@ -37,6 +37,17 @@ DEFINITION_SECURE_AND_CHILDRENS_HOMES = "Secure homes and children's homes"
 DEFINITION_SFR_SECURE_HOMES_HOSTELS = "Secure units, children's homes and hostels"
 
 
+def empty_measures(extra: Iterable[str] = ()) -> pl.DataFrame:
+    """A measure frame with no rows (a family with no file in the manifest yet)."""
+    types = {"time_period": pl.Int64, "value": pl.Int64, "release_rank": pl.Int64}
+    columns = EES_GEOGRAPHY_COLUMNS + ["measure", *extra] + INDICATORS + PROVENANCE
+    return pl.DataFrame(schema={c: types.get(c, pl.Utf8) for c in columns})
+
+
+def _concat(parts: list[pl.DataFrame], extra: Iterable[str] = ()) -> pl.DataFrame:
+    return pl.concat(parts) if parts else empty_measures(extra)
+
+
 def _kinds(frame: pl.DataFrame) -> dict[str, str]:
     """Each measure's kind: counts, except net gain, which can be negative."""
     return {
@@ -73,7 +84,7 @@ def sfr_measures(
             "rate"
         )
         parts.append(_finish_measures(long, file, list(extra or {})))
-    return pl.concat(parts) if parts else pl.DataFrame()
+    return pl.concat(parts) if parts else empty_measures(list(extra or {}))
 
 
 # --- EES (2018 on) -----------------------------------------------------------------------------------------
@@ -138,7 +149,7 @@ def children_looked_after(sources: SourceFiles) -> pl.DataFrame:
         )
         for f in sources.of(EES_CLA_NUMBER)
     ]
-    return pl.concat(p for p in parts if p.height)
+    return _concat([p for p in parts if p.height])
 
 
 def population_and_rate(sources: SourceFiles) -> pl.DataFrame:
@@ -160,20 +171,22 @@ def population_and_rate(sources: SourceFiles) -> pl.DataFrame:
                     rename={"children_looked_after": measure},
                 )
             )
-    return pl.concat(parts)
+    return _concat(parts)
 
 
 def netgain(sources: SourceFiles) -> pl.DataFrame:
     """placed_outside_la_boundary, placed_in_la_by_other_las and net_gain from every LA-of-placement file."""
-    return pl.concat(
-        _ees_measures(
-            f,
-            sources.reference_dir,
-            label_column="characteristic",
-            value_column="number",
-            required=["placed_in_la_by_other_las", "placed_outside_la_boundary", "net_gain"],
-        ).with_columns(pl.col("value"))
-        for f in sources.of(EES_NETGAIN)
+    return _concat(
+        [
+            _ees_measures(
+                f,
+                sources.reference_dir,
+                label_column="characteristic",
+                value_column="number",
+                required=["placed_in_la_by_other_las", "placed_outside_la_boundary", "net_gain"],
+            )
+            for f in sources.of(EES_NETGAIN)
+        ]
     )
 
 
@@ -194,7 +207,7 @@ def la_characteristics(sources: SourceFiles, measures: Iterable[str], levels: It
             extra={"definition": {"childrens_home_placements": DEFINITION_SECURE_AND_CHILDRENS_HOMES}},
         )
         parts.append(frame.filter(pl.col("measure").is_in(measures)))
-    return pl.concat(parts) if parts else pl.DataFrame()
+    return pl.concat(parts) if parts else empty_measures(["definition"])
 
 
 def national_childrens_homes(sources: SourceFiles) -> pl.DataFrame:
@@ -207,19 +220,22 @@ def national_childrens_homes(sources: SourceFiles) -> pl.DataFrame:
         "childrens_home_placements_outside_la_boundary": DEFINITION_CHILDRENS_HOMES,
         "secure_and_childrens_home_placements": DEFINITION_SECURE_AND_CHILDRENS_HOMES,
     }
-    return pl.concat(
-        _ees_measures(
-            f,
-            sources.reference_dir,
-            group_column="cla_group",
-            label_column="characteristic",
-            value_column="number",
-            levels=["National"],
-            required=list(definitions)[:3],
-            extra={"definition": definitions},
-            rename={"secure_and_childrens_home_placements": "childrens_home_placements"},
-        )
-        for f in sources.of(EES_NATIONAL_CHARACTERISTICS)
+    return _concat(
+        [
+            _ees_measures(
+                f,
+                sources.reference_dir,
+                group_column="cla_group",
+                label_column="characteristic",
+                value_column="number",
+                levels=["National"],
+                required=list(definitions)[:3],
+                extra={"definition": definitions},
+                rename={"secure_and_childrens_home_placements": "childrens_home_placements"},
+            )
+            for f in sources.of(EES_NATIONAL_CHARACTERISTICS)
+        ],
+        ["definition"],
     )
 
 
@@ -314,13 +330,15 @@ def national_over_20_miles(distance: pl.DataFrame) -> pl.DataFrame:
 
 def ons_population(sources: SourceFiles) -> pl.DataFrame:
     """population_0_to_17 from every DfE copy of the ONS mid-year estimates (time_period = the mid-year)."""
-    return pl.concat(
-        _ees_measures(
-            f,
-            sources.reference_dir,
-            label_column="age_group",
-            value_column="population_estimate",
-            required=["population_0_to_17"],
-        )
-        for f in sources.of(POPULATION)
+    return _concat(
+        [
+            _ees_measures(
+                f,
+                sources.reference_dir,
+                label_column="age_group",
+                value_column="population_estimate",
+                required=["population_0_to_17"],
+            )
+            for f in sources.of(POPULATION)
+        ]
     )
