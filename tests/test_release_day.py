@@ -9,7 +9,6 @@ rows, and the pipeline runs again. What it publishes must equal the committed da
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import polars as pl
