@@ -5,8 +5,9 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Where the offline mirror of upstream files lives (CI: ../shared/upstream beside the clone).
-FFH_SOURCE_MIRROR ?= $(abspath ../shared/upstream)
+# An archive of the source files beside the clone (the build machines have ../shared/upstream): `make data`
+# copies from it when it exists; elsewhere (a GitHub runner, production) sources come from the publishers.
+FFH_SOURCE_MIRROR ?= $(if $(wildcard ../shared/upstream/MANIFEST.csv),$(abspath ../shared/upstream),)
 export FFH_SOURCE_MIRROR
 
 .PHONY: venv data book test lint unit browser bench clean

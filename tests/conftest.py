@@ -25,7 +25,6 @@ import pytest
 
 from analysis import settings
 
-
 RAW_FIXTURES = {"mirror_dir", "upstream_manifest", "raw_archive"}
 _RAW_SKIPS: list[str] = []
 
