@@ -648,6 +648,11 @@ def _atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+# How the bytes were obtained, as data/provenance.csv states it: downloaded from the publisher, or a copy
+# whose size and sha256 were checked against the manifest (the publisher's file, obtained earlier).
+PUBLIC_MODE = {"production": "download", "mirror": "copy", "mirror-http": "copy"}
+
+
 def read_provenance_summary(path: Path = settings.PROVENANCE_FILE) -> dict[str, dict[str, str]]:
     """data/provenance.csv as {source_id: row}; empty when the file does not exist yet."""
     if not path.is_file():
@@ -687,7 +692,7 @@ def write_provenance_summary(
             "etag": record.etag if production else "",
             "last_modified": record.last_modified if production else "",
             "retrieved_at": record.retrieved_at,
-            "mode": origin,
+            "mode": PUBLIC_MODE.get(origin, origin),
         }
         before = previous.get(record.source_id)
         if before and before.get("sha256") == record.sha256 and before.get("retrieved_at"):

@@ -203,7 +203,9 @@ def run(
 
     _log("publish:")
     written = publish(frames, {d.name: d for d in datasets}, reports, sources, output_dir, settings)
-    write_provenance_summary([f.provenance for f in fetched.values()], output_dir / PROVENANCE_FILE.name)
+    write_provenance_summary(
+        [f.provenance for f in fetched.values()], output_dir / PROVENANCE_FILE.name, known_source_ids=sources
+    )
     _log(f"  wrote {len(written)} files to {output_dir}")
     return RunResult(
         frames=frames, reports=reports, written=written, fetched=fetched, source_files=source_files

@@ -61,7 +61,7 @@ CHANGE_KINDS = (
     "dataset_removed",
 )
 CHANGELOG_REVISIONS = 10  # revisions quoted per dataset row (old -> new); counts are always complete
-INITIAL_IMPORT_NOTE = "initial import from the offline mirror"
+INITIAL_IMPORT_NOTE = "initial import of the published files"
 
 # What the pipeline publishes into an output dir, and so what a refresh copies into data/.
 PUBLISHED_DIRS = ("tidy", "validation")

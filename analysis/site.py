@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from analysis import settings
+from analysis import public_text, settings
 
 BOOK_DIR = settings.PROJECT_ROOT / "book"
 SITE_NAME = "Far from home"
@@ -752,6 +752,8 @@ def check_site(html_dir: Path, base_url: str = "") -> list[str]:
             url = match.group(1) or match.group(2)
             if url and external(url):
                 problems.append(f"{css.relative_to(html_dir)}: CSS loads from another host: {url}")
+    # nothing published speaks of how it was built (local paths, the sources' archive, working documents)
+    problems += [f"published text: {p}" for p in public_text.scan(html_dir)]
     return problems
 
 

@@ -310,9 +310,10 @@ DATASET = Dataset(
         "symbol. Values with a `derivation` text are computed here from published values (placed inside the "
         "boundary 2018-2019 and where the LA characteristics file has no row; over 20 miles in 2017): every "
         "other value is as published. Council-level inside-boundary (2020-2024) and over-20-miles (2020-2024) "
-        "counts come from the EES 2024 LA characteristics file, which in this project's mirror is a "
-        "RECONSTRUCTION from DfE's dashboard data (same content, not byte-identical; no rows for Cumbria "
-        "2020-2023 or Northamptonshire 2020-2021). Inner and Outer London sub-regional totals are left out. "
+        "counts come from the EES 2024 LA characteristics file; the copy read was rebuilt from DfE's own "
+        "dashboard data for that release (the same content, not byte-identical to the file on the release page) "
+        "and has no rows for Cumbria 2020-2023 or Northamptonshire 2020-2021. Inner and Outer London "
+        "sub-regional totals are left out. "
         "Council-level distance figures exist only for 2017 and 2020-2024; national ones for 2017-2024."
     ),
     families=FAMILIES,
