@@ -13,8 +13,13 @@ file and never replaces the last good copy (nor its provenance.json). Each failu
 `FetchError(source_id, file, check, detail)`; the check names are:
 
     file exists in mirror, file name, HTTP status, HTTP timeout, HTTP connection, truncated body,
-    content decoding, non-empty body, size limit, not an HTML page, CSV sanity, size matches manifest,
-    sha256 matches manifest, offline cache
+    content decoding, size limit, size matches manifest, sha256 matches manifest, offline cache,
+    and the content checks of analysis/formats.py: non-empty body, not an HTML page, content is CSV |
+    text | JSON | a zip archive | an ODS workbook | an XLSX workbook | parquet, content kind for file name
+
+Content, not names: every file, in every mode, is checked by its bytes against the kind its name's
+extension says (formats.check_kind: magic bytes and structure), before it is hashed into the cache. A
+zip served for a .hexjson, or an HTML error page for a .csv, fails and leaves the last good copy alone.
 
 Integrity: in both mirror modes the bytes and sha256 must equal `expected_bytes`/`expected_sha256` from
 data/sources.csv when set (the mirror must be the files the manifest describes). In production a
@@ -42,7 +47,6 @@ data/provenance.csv (`write_provenance_summary`), the committed summary, one row
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -62,7 +66,7 @@ from urllib.parse import quote
 import requests
 import urllib3
 
-from analysis import discovery, settings
+from analysis import discovery, formats, settings
 from analysis.errors import FetchError
 from analysis.manifest import Source
 from analysis.settings import Settings
@@ -304,7 +308,7 @@ class Fetcher:
                 progress.update(copied)
             staging.handle.close()
             sha = digest.hexdigest()
-            _check_content(source, staging.path, copied, str(mirror_file))
+            _check_content(source, staging.path, str(mirror_file))
             self._check_manifest(source, copied, sha, str(mirror_file))
             record = Provenance(
                 source_id=source.source_id,
@@ -510,7 +514,7 @@ class Fetcher:
                     f"{url}: Content-Length is {content_length:,} but {wire:,} bytes arrived",
                 )
             sha = digest.hexdigest()
-            _check_content(source, staging.path, received, url)
+            _check_content(source, staging.path, url)
             if self.origin == "mirror-http":
                 self._check_manifest(source, received, sha, url)
             matches = (sha == source.expected_sha256) if source.expected_sha256 else None
@@ -588,49 +592,9 @@ def _wire_bytes(response: requests.Response, decoded: int) -> int:
 # --- content checks -------------------------------------------------------------------------------
 
 
-def _check_content(source: Source, path: Path, size: int, where: str) -> None:
-    if size == 0:
-        raise FetchError(source.source_id, source.file_name, "non-empty body", f"{where}: the file is empty")
-    with path.open("rb") as handle:
-        head = handle.read(4096)
-    start = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
-    if start.startswith(b"<!doctype") or start.startswith(b"<html"):
-        raise FetchError(
-            source.source_id,
-            source.file_name,
-            "not an HTML page",
-            f"{where}: the body is an HTML page ({head[:60]!r}…), not the file",
-        )
-    if source.file_name.lower().endswith(".csv"):
-        _check_csv(source, path, head, where)
-
-
-def _check_csv(source: Source, path: Path, head: bytes, where: str) -> None:
-    def fail(detail: str) -> FetchError:
-        return FetchError(source.source_id, source.file_name, "CSV sanity", f"{where}: {detail}")
-
-    if head.startswith(b"PK\x03\x04"):
-        raise fail("a ZIP archive (e.g. an XLSX/ODS workbook or a zip of files), not CSV text")
-    # EES files are UTF-8 with a byte order mark; some Ofsted exports are cp1252 (e.g. 2024).
-    encoding = None
-    for candidate in ("utf-8-sig", "cp1252"):
-        decoder = codecs.getincrementaldecoder(candidate)()
-        try:
-            with path.open("rb") as handle:
-                for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
-                    if b"\x00" in chunk:
-                        raise fail("contains NUL bytes: binary data, not CSV text")
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        encoding = candidate
-        break
-    if encoding is None:
-        raise fail("decodes neither as UTF-8 nor as cp1252")
-    first_line = head.split(b"\n", 1)[0].decode(encoding, errors="replace")
-    if "," not in first_line:
-        raise fail(f"first line has no comma: {first_line[:80]!r}")
+def _check_content(source: Source, path: Path, where: str, expected: str | None = None) -> formats.Content:
+    """The bytes must be what the file name (or `expected`) says: see analysis/formats.py."""
+    return formats.check_kind(source, path, where, expected)
 
 
 # --- provenance summary ---------------------------------------------------------------------------

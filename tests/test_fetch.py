@@ -11,14 +11,17 @@ import gzip
 import hashlib
 import io
 import json
+import random
 import shutil
 import time
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from werkzeug import Request, Response
 
+from analysis import formats
 from analysis.errors import FetchError
 from analysis.fetch import FetchedFile, Fetcher, Provenance, read_provenance_summary, write_provenance_summary
 from analysis.manifest import Source, load_sources
@@ -331,10 +334,10 @@ def test_html_served_for_a_data_file_is_rejected(httpserver, tmp_path, sleeps, s
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
-        (b"PK\x03\x04" + b"\x00" * 60, "ZIP archive"),
-        (b"a,b\n1,\x002\n", "NUL bytes"),
-        (b"just a title line\n1,2\n", "no comma"),
-        (b"a,b\n\x81\x8d\x8f\x90\x9d\xff\xfe\n", "neither as UTF-8 nor as cp1252"),
+        (b"PK\x03\x04" + b"\x00" * 60, "zip archive (PK\\x03\\x04), not CSV"),
+        (b"a,b\n1,\x002\n", "binary data (contains NUL bytes), not CSV"),
+        (b"just a title line\n1,2\n", "first line has no comma"),
+        (b"a,b\n\x81\x8d\x8f\x90\x9d\xff\xfe\n", "decodes neither as UTF-8 nor as cp1252"),
     ],
     ids=["zip", "nul", "no-comma", "undecodable"],
 )
@@ -343,7 +346,7 @@ def test_csv_sanity(httpserver, tmp_path, sleeps, sources, body, detail):
     httpserver.expect_request(route(source)).respond_with_data(body, content_type="text/csv")
     with pytest.raises(FetchError) as caught:
         make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps).fetch(source)
-    assert caught.value.check == "CSV sanity" and detail in caught.value.detail
+    assert caught.value.check == "content is CSV" and detail in caught.value.detail
 
 
 def test_empty_body_is_rejected(httpserver, tmp_path, sleeps, sources):
@@ -371,6 +374,313 @@ def test_mirror_served_over_http_must_match_the_manifest(httpserver, tmp_path, s
         make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps).fetch(source)
     assert caught.value.check == "sha256 matches manifest"
     assert source.expected_sha256 in caught.value.detail
+
+
+# --- content, not names (analysis/formats.py) ------------------------------------------------------------
+
+DOC = "dfe-cla-ees-2023-data-guidance"  # data-guidance.txt, UTF-8 documentation
+PARQUET_PATH = (
+    "geo/mysociety-2025-constituencies/PARL25_LAD23_combo_overlap.parquet"  # real, not in the manifest
+)
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def doctored_mirror(tmp_path: Path, mirror_dir: Path, source: Source, damage) -> tuple[Settings, Source]:
+    """A one-file mirror in tmp_path holding `damage(real bytes)`; the manifest row describes those bytes,
+    so only the content check stands between them and the cache."""
+    body = damage((mirror_dir / source.mirror_path).read_bytes())
+    target = tmp_path / "mirror" / source.mirror_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(body)
+    settings = Settings(
+        cache_dir=tmp_path / "cache", mirror_dir=tmp_path / "mirror", base_url=None, offline=False
+    )
+    return settings, replace(
+        source, expected_bytes=len(body), expected_sha256=hashlib.sha256(body).hexdigest()
+    )
+
+
+def test_zip_served_for_the_hexjson_is_refused_and_the_good_copy_kept(
+    httpserver, tmp_path, sleeps, sources, mirror_dir
+):
+    # issue 8: production, where a new sha256 is not an error, so only the content check can catch it
+    url = httpserver.url_for("/hexmaps/uk-upper-tier-local-authorities.hexjson")
+    source = replace(sources[HEXJSON], direct_url=url)
+    junk = zip_of({"uk-upper-tier-local-authorities.hexjson": random.Random(8).randbytes(4096)})
+    httpserver.expect_ordered_request("/hexmaps/uk-upper-tier-local-authorities.hexjson").respond_with_data(
+        mirror_bytes(mirror_dir, source), content_type="application/json"
+    )
+    httpserver.expect_request("/hexmaps/uk-upper-tier-local-authorities.hexjson").respond_with_data(
+        junk, content_type="application/octet-stream"
+    )
+    settings = production_settings(tmp_path)
+    good = make_fetcher(settings, sleeps).fetch(source)
+    before, listing = cached_state(good), cache_listing(tmp_path)
+
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps).fetch(source)
+
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (
+        HEXJSON,
+        "uk-upper-tier-local-authorities.hexjson",
+        "content is JSON",
+    )
+    assert error.detail == f"{url}: zip archive (PK\\x03\\x04), not JSON"
+    assert len(httpserver.log) == 2  # a wrong kind of file is not retried
+    assert cached_state(good) == before and cache_listing(tmp_path) == listing
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<!-- cache node 3, region eu-west -->\n<html><body><h1>Sign in</h1></body></html>\n",
+        b"Moved, see below\n<!DOCTYPE html>\n<html><body>gone</body></html>\n",
+        b"\xef\xbb\xbf  <head><title>Error, 502</title></head>\n",
+    ],
+    ids=["comment-with-comma-then-html", "text-line-with-comma-then-doctype", "bom-head-title-with-comma"],
+)
+def test_html_page_whose_first_line_has_a_comma_is_not_csv(httpserver, tmp_path, sleeps, sources, body):
+    assert b"," in body.split(b"\n", 1)[0]  # the old check (a comma in the first line) let these through
+    source = sources[SMALL]
+    httpserver.expect_request(route(source)).respond_with_data(body, content_type="text/csv")
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps).fetch(source)
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (SMALL, "SFR34_Missing2015.csv", "not an HTML page")
+    assert f"{httpserver.url_for(route(source))}: HTML page, not CSV" in error.detail
+    assert cache_listing(tmp_path) == [SMALL]
+
+
+def test_binary_junk_without_nul_bytes_is_not_csv(httpserver, tmp_path, sleeps, sources, mirror_dir):
+    source = replace(sources[SMALL], expected_sha256="", expected_bytes=None)
+    real = mirror_bytes(mirror_dir, source)
+    junk = real[:200] + bytes(b or 1 for b in random.Random(13).randbytes(8000))  # a real header, then noise
+    assert b"\x00" not in junk and "," in junk.decode("cp1252", errors="replace").split("\n")[0]
+    httpserver.expect_request(route(source)).respond_with_data(junk, content_type="text/csv")
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(http_settings(tmp_path, httpserver.url_for("/")), sleeps).fetch(source)
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (SMALL, "SFR34_Missing2015.csv", "content is CSV")
+    assert (
+        "binary data (" in error.detail
+        and "control bytes" in error.detail
+        and error.detail.endswith("not CSV")
+    )
+    assert cache_listing(tmp_path) == [SMALL]
+
+
+def test_utf16_csv_and_text_are_accepted_as_text(httpserver, tmp_path, sleeps, sources, mirror_dir):
+    # production (a new sha256 is recorded, not refused): the bytes are the real files re-encoded as UTF-16
+    fetcher = make_fetcher(production_settings(tmp_path), sleeps)
+    for source_id, encoding in ((SMALL, "utf-16"), (DOC, "utf-16-be")):
+        source = sources[source_id]
+        text = mirror_bytes(mirror_dir, source).decode("utf-8-sig")
+        body = (b"\xfe\xff" if encoding == "utf-16-be" else b"") + text.encode(encoding)
+        assert body[:2] in (b"\xff\xfe", b"\xfe\xff")
+        path = f"/{source_id}/{source.file_name}"
+        httpserver.expect_request(path).respond_with_data(body)
+        fetched = fetcher.fetch(replace(source, direct_url=httpserver.url_for(path)))
+        assert fetched.path.read_bytes() == body
+        assert formats.sniff(fetched.path) == "UTF-16 text"
+
+
+def test_broken_utf16_is_binary_not_text(httpserver, tmp_path, sleeps, sources, mirror_dir):
+    source = sources[DOC]
+    text = mirror_bytes(mirror_dir, source).decode("utf-8-sig")
+    body = text.encode("utf-16")[:-1] + b"\x00\xd8"  # a lone high surrogate at the end
+    path = f"/{DOC}/data-guidance.txt"
+    httpserver.expect_request(path).respond_with_data(body)
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(production_settings(tmp_path), sleeps).fetch(
+            replace(source, direct_url=httpserver.url_for(path))
+        )
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (DOC, "data-guidance.txt", "content is text")
+    assert error.detail.endswith("binary data (a UTF-16 byte order mark, but not UTF-16 text), not text")
+    assert cache_listing(tmp_path) == [DOC]
+
+
+def test_mirror_mode_checks_content_too(tmp_path, sleeps, sources, mirror_dir):
+    settings, source = doctored_mirror(
+        tmp_path, mirror_dir, sources[HEXJSON], lambda body: body[: len(body) // 2]
+    )
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps).fetch(source)
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (
+        HEXJSON,
+        "uk-upper-tier-local-authorities.hexjson",
+        "content is JSON",
+    )
+    assert "text (UTF-8) that does not parse as JSON (" in error.detail
+    assert cache_listing(tmp_path) == [HEXJSON]
+
+
+def test_documentation_replaced_by_a_pdf_is_not_text(tmp_path, sleeps, sources, mirror_dir):
+    settings, source = doctored_mirror(tmp_path, mirror_dir, sources[DOC], lambda body: b"%PDF-1.7\n" + body)
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps).fetch(source)
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (DOC, "data-guidance.txt", "content is text")
+    assert error.detail.endswith("PDF document (%PDF), not text")
+    assert cache_listing(tmp_path) == [DOC]
+
+
+@pytest.mark.parametrize(
+    ("damage", "detail"),
+    [
+        (lambda body: body[:-100], "no PAR1 magic at the end (a truncated file?)"),
+        (lambda body: body[:-8] + b"\xff\xff\xff\x7fPAR1", "footer length 2,147,483,647 does not fit"),
+        (lambda body: b"PAR2" + body[4:], "binary data"),
+    ],
+    ids=["truncated", "footer-length", "head-magic"],
+)
+def test_damaged_parquet_is_refused(tmp_path, sleeps, sources, mirror_dir, damage, detail):
+    # the constituency overlaps file is real; a source row for it is made here (the manifest has none yet)
+    real = replace(
+        sources[HEXJSON],
+        source_id="test-parquet",
+        file_name="PARL25_LAD23_combo_overlap.parquet",
+        mirror_path=PARQUET_PATH,
+    )
+    settings, intact = doctored_mirror(tmp_path / "intact", mirror_dir, real, lambda body: body)
+    assert (
+        make_fetcher(settings, sleeps).fetch(intact).path.read_bytes()
+        == (mirror_dir / PARQUET_PATH).read_bytes()
+    )
+
+    settings, source = doctored_mirror(tmp_path, mirror_dir, real, damage)
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps).fetch(source)
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (
+        "test-parquet",
+        "PARL25_LAD23_combo_overlap.parquet",
+        "content is parquet",
+    )
+    assert detail in error.detail
+    assert cache_listing(tmp_path) == ["test-parquet"]
+
+
+def workbook(kind: str, sheet: bytes) -> bytes:
+    """A minimal ODS or XLSX container around `sheet` (the parts the content check looks for)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        if kind == "ods":
+            archive.writestr("mimetype", formats.ODS_MIMETYPE, compress_type=zipfile.ZIP_STORED)
+            archive.writestr("content.xml", sheet, compress_type=zipfile.ZIP_DEFLATED)
+        else:
+            archive.writestr("[Content_Types].xml", b"<Types/>", compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr("xl/workbook.xml", b"<workbook/>", compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr("xl/worksheets/sheet1.xml", sheet, compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "served", "check", "detail"),
+    [
+        (
+            "table.ods",
+            "xlsx",
+            "content is an ODS workbook",
+            "XLSX workbook (zip with xl/workbook.xml), not an ODS workbook",
+        ),
+        (
+            "table.xlsx",
+            "ods",
+            "content is an XLSX workbook",
+            "ODS workbook (zip, mimetype application/vnd.oasis.opendocument.spreadsheet), not an XLSX workbook",
+        ),
+        ("table.ods", "zip", "content is an ODS workbook", "zip archive (PK\\x03\\x04), not an ODS workbook"),
+        (
+            "table.zip",
+            "ods",
+            "content is a zip archive",
+            "ODS workbook (zip, mimetype application/vnd.oasis.opendocument.spreadsheet), not a zip archive",
+        ),
+        ("table.xlsx", "csv", "content is an XLSX workbook", "text (UTF-8), not an XLSX workbook"),
+    ],
+)
+def test_workbooks_are_told_apart_by_their_parts(
+    httpserver, tmp_path, sleeps, sources, mirror_dir, name, served, check, detail
+):
+    sheet = mirror_bytes(mirror_dir, sources[SMALL])  # the real table's bytes stand in for the sheet
+    bodies = {
+        "ods": workbook("ods", sheet),
+        "xlsx": workbook("xlsx", sheet),
+        "zip": zip_of({"a.csv": sheet}),
+        "csv": sheet,
+    }
+    fetcher = make_fetcher(production_settings(tmp_path), sleeps)
+    source = replace(
+        sources[SMALL], source_id="test-workbook", file_name=name, expected_sha256="", expected_bytes=None
+    )
+    right = name.rsplit(".", 1)[1]
+    httpserver.expect_request("/right/" + name).respond_with_data(bodies[right])
+    httpserver.expect_request("/wrong/" + name).respond_with_data(bodies[served])
+
+    good = fetcher.fetch(replace(source, direct_url=httpserver.url_for("/right/" + name)))
+    before = cached_state(good)
+    with pytest.raises(FetchError) as caught:
+        fetcher.fetch(replace(source, direct_url=httpserver.url_for("/wrong/" + name)))
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == ("test-workbook", name, check)
+    assert error.detail == f"{httpserver.url_for('/wrong/' + name)}: {detail}"
+    assert cached_state(good) == before
+
+
+@pytest.mark.parametrize(
+    ("compression", "offset", "detail"),
+    [
+        (zipfile.ZIP_STORED, 200, "member 'data/SFR34_Missing2015.csv' fails its CRC check"),
+        (zipfile.ZIP_DEFLATED, 200, "member 'data/SFR34_Missing2015.csv' fails its CRC check"),
+        (zipfile.ZIP_DEFLATED, 60, "a member does not decompress (Error -3"),
+    ],
+    ids=["stored", "deflated", "deflate-stream"],
+)
+def test_zip_with_a_damaged_member_is_refused(
+    httpserver, tmp_path, sleeps, sources, mirror_dir, compression, offset, detail
+):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        archive.writestr("data/SFR34_Missing2015.csv", mirror_bytes(mirror_dir, sources[SMALL]))
+    body = bytearray(buffer.getvalue())
+    body[offset] ^= 0xFF  # a byte of the member's data (its local header is 56 bytes)
+    source = replace(
+        sources[SMALL], source_id="test-zip", file_name="all.zip", expected_sha256="", expected_bytes=None
+    )
+    httpserver.expect_request("/all.zip").respond_with_data(bytes(body))
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(production_settings(tmp_path), sleeps).fetch(
+            replace(source, direct_url=httpserver.url_for("/all.zip"))
+        )
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == ("test-zip", "all.zip", "content is a zip archive")
+    assert f"{httpserver.url_for('/all.zip')}: zip archive (PK\\x03\\x04): {detail}" in error.detail
+    assert cache_listing(tmp_path) == ["test-zip"]
+
+
+def test_a_file_name_with_no_content_check_is_refused(tmp_path, sleeps, sources, mirror_dir):
+    settings = Settings(cache_dir=tmp_path / "cache", mirror_dir=mirror_dir, base_url=None, offline=False)
+    source = replace(sources[SMALL], file_name="SFR34_Missing2015.dat")
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps).fetch(source)
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (
+        SMALL,
+        "SFR34_Missing2015.dat",
+        "content kind for file name",
+    )
+    assert "'.dat'" in error.detail and ".csv" in error.detail
+    assert cache_listing(tmp_path) == [SMALL]
 
 
 # --- conditional requests and the cache --------------------------------------------------------------
