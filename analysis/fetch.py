@@ -43,6 +43,9 @@ data/provenance.csv (`write_provenance_summary`), the committed summary, one row
 - `etag`/`last_modified` are the publisher's validators, so they are blank unless mode is `production`.
 - `retrieved_at` is kept from the previous summary while the sha256 is unchanged, so re-running on
   unchanged sources writes a byte-identical file.
+- Nothing unchecked is recorded: a provenance record (provenance.json, and a row here) exists only for
+  bytes that passed the content check; `Provenance.content` says what they were found to be, and both
+  writers refuse a record without it. A copy reused on a 304 or offline is checked again first.
 """
 
 from __future__ import annotations
@@ -106,6 +109,7 @@ class Provenance:
     public_url: str = ""  # the URL stated in data/provenance.csv (see module docstring)
     origin: str = ""  # "production" | "mirror" | "mirror-http"
     manifest_sha256_matches: bool | None = None  # None when the manifest has no sha256
+    content: str = ""  # what formats.check_kind found the bytes to be; never blank in a record written
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -274,6 +278,7 @@ class Fetcher:
         return record
 
     def _write_provenance(self, source: Source, record: Provenance) -> None:
+        _require_content_checked(record)
         _atomic_write_text(self._provenance_path(source), record.to_json())
 
     def _public_url(self, source: Source, url: str) -> str:
@@ -308,7 +313,7 @@ class Fetcher:
                 progress.update(copied)
             staging.handle.close()
             sha = digest.hexdigest()
-            _check_content(source, staging.path, str(mirror_file))
+            content = _check_content(source, staging.path, str(mirror_file))
             self._check_manifest(source, copied, sha, str(mirror_file))
             record = Provenance(
                 source_id=source.source_id,
@@ -324,6 +329,7 @@ class Fetcher:
                 public_url=self._public_url(source, ""),
                 origin=self.origin,
                 manifest_sha256_matches=(sha == source.expected_sha256) if source.expected_sha256 else None,
+                content=content.label,
             )
             staging.commit(self.cache_path(source))
         self._write_provenance(source, record)
@@ -357,7 +363,9 @@ class Fetcher:
                 "offline cache",
                 f"FFH_OFFLINE is set and there is no verified cached copy at {self.cache_path(source)}",
             )
-        return FetchedFile(source.source_id, self.cache_path(source), replace(record, status="cached"))
+        content = _check_content(source, self.cache_path(source), str(self.cache_path(source)))
+        record = replace(record, status="cached", content=content.label)
+        return FetchedFile(source.source_id, self.cache_path(source), record)
 
     # --- HTTP ---------------------------------------------------------------------------------
 
@@ -437,8 +445,11 @@ class Fetcher:
         if self.origin == "mirror-http":
             # the manifest may have changed since the copy was cached: the reused bytes must still match
             self._check_manifest(source, cached.bytes, cached.sha256, str(self.cache_path(source)))
+        # the copy may have been cached before this content check existed, or under a different name
+        content = _check_content(source, self.cache_path(source), str(self.cache_path(source)))
         record = replace(
             cached,
+            content=content.label,
             status="not-modified",
             mode="http",
             etag=response.headers.get("ETag") or cached.etag,
@@ -514,7 +525,7 @@ class Fetcher:
                     f"{url}: Content-Length is {content_length:,} but {wire:,} bytes arrived",
                 )
             sha = digest.hexdigest()
-            _check_content(source, staging.path, url)
+            content = _check_content(source, staging.path, url)
             if self.origin == "mirror-http":
                 self._check_manifest(source, received, sha, url)
             matches = (sha == source.expected_sha256) if source.expected_sha256 else None
@@ -538,6 +549,7 @@ class Fetcher:
                 public_url=self._public_url(source, url),
                 origin=self.origin,
                 manifest_sha256_matches=matches,
+                content=content.label,
             )
             staging.commit(self.cache_path(source))
         self._write_provenance(source, record)
@@ -597,6 +609,18 @@ def _check_content(source: Source, path: Path, where: str, expected: str | None 
     return formats.check_kind(source, path, where, expected)
 
 
+def _require_content_checked(record: Provenance) -> None:
+    """No provenance for bytes that did not pass the content check (they would be recorded as a source)."""
+    if not record.content:
+        raise FetchError(
+            record.source_id,
+            record.file_name,
+            "content checked",
+            f"refusing to record provenance (sha256 {record.sha256[:12]}…) for bytes that have not passed "
+            "the content check",
+        )
+
+
 # --- provenance summary ---------------------------------------------------------------------------
 
 
@@ -629,10 +653,13 @@ def write_provenance_summary(
 
     Rows of sources not in `records` are kept (a partial run does not forget the others) unless
     `known_source_ids` is given, in which case rows for ids outside it are dropped. `retrieved_at` is
-    kept from the previous file while a source's sha256 is unchanged.
+    kept from the previous file while a source's sha256 is unchanged. Every record must carry the
+    content check it passed (`Provenance.content`): otherwise FetchError 'content checked', and
+    nothing is written.
     """
     seen: set[str] = set()
     for record in records:
+        _require_content_checked(record)
         if record.source_id in seen:
             raise ValueError(f"provenance for {record.source_id!r} given twice")
         seen.add(record.source_id)

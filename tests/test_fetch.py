@@ -95,6 +95,7 @@ def test_http_fetch_of_a_real_file_matches_the_mirror_manifest(
     assert fetched.provenance.status == "downloaded"
     assert fetched.provenance.mode == "http"
     assert fetched.provenance.url == httpserver.url_for(route(source))
+    assert fetched.provenance.content == "text (UTF-8)"  # the content check it passed
     assert fetcher.bytes_downloaded() == 8634
     on_disk = json.loads((fetched.path.parent / "provenance.json").read_text())
     assert on_disk["sha256"] == expected["sha256"] and on_disk["retrieved_at"].endswith("Z")
@@ -148,6 +149,7 @@ def test_mirror_mode_copies_and_verifies(tmp_path, sleeps, sources, mirror_dir, 
     assert fetched.provenance.status == "copied" and fetched.provenance.mode == "mirror"
     assert fetched.provenance.sha256 == upstream_manifest[sources[HEXJSON].mirror_path]["sha256"]
     assert fetched.provenance.public_url == "https://github.com/odileeds/hexmaps"
+    assert fetched.provenance.content == "JSON"
     assert fetched.path.read_bytes() == mirror_bytes(mirror_dir, sources[HEXJSON])
     assert fetcher.bytes_downloaded() == 0
 
@@ -868,6 +870,7 @@ def provenance(
         file_name=f"{source_id}.csv",
         public_url=url or f"https://example.org/page/{source_id}",
         origin=origin,
+        content="text (UTF-8)",
     )
 
 
@@ -939,3 +942,80 @@ def test_mirror_run_twice_writes_identical_summary(tmp_path, sleeps, sources, mi
         assert rows[source.source_id]["sha256"] == upstream_manifest[source.mirror_path]["sha256"]
         assert rows[source.source_id]["url"] == source.page_url
         assert rows[source.source_id]["mode"] == "mirror"
+
+
+# --- nothing unchecked in provenance -------------------------------------------------------------------
+
+
+def test_provenance_summary_refuses_a_record_without_a_content_check(tmp_path):
+    path = tmp_path / "provenance.csv"
+    write_provenance_summary([provenance("a-source", "1" * 64, "2024-01-01T00:00:00Z")], path)
+    before = path.read_bytes()
+    unchecked = replace(provenance("b-source", "2" * 64, "2024-01-01T00:00:00Z"), content="")
+    with pytest.raises(FetchError) as caught:
+        write_provenance_summary([provenance("a-source", "3" * 64, "2025-01-01T00:00:00Z"), unchecked], path)
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == ("b-source", "b-source.csv", "content checked")
+    assert path.read_bytes() == before  # nothing written, not even the checked record
+    assert [p.name for p in tmp_path.iterdir()] == ["provenance.csv"]
+
+
+def plant_unchecked_cache(fetched: FetchedFile, junk: bytes) -> bytes:
+    """Make the cache hold `junk` with a matching provenance.json of before the content check (no
+    `content`), as a copy cached by an older version of the fetch layer would be."""
+    record_path = fetched.path.parent / "provenance.json"
+    record = json.loads(record_path.read_text())
+    del record["content"]
+    record.update(bytes=len(junk), sha256=hashlib.sha256(junk).hexdigest())
+    fetched.path.write_bytes(junk)
+    record_path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return record_path.read_bytes()
+
+
+def test_a_304_does_not_reuse_a_cached_copy_that_fails_the_content_check(
+    httpserver, tmp_path, sleeps, sources, mirror_dir
+):
+    url = httpserver.url_for("/hexmaps/uk.hexjson")
+    source = replace(sources[HEXJSON], direct_url=url)
+    seen: list[dict[str, str]] = []
+    httpserver.expect_request("/hexmaps/uk.hexjson").respond_with_handler(
+        etag_handler(mirror_bytes(mirror_dir, source), '"v1"', seen)
+    )
+    settings = production_settings(tmp_path)
+    fetched = make_fetcher(settings, sleeps).fetch(source)
+    record_before = plant_unchecked_cache(fetched, zip_of({"x": random.Random(3).randbytes(512)}))
+    listing = cache_listing(tmp_path)
+
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps).fetch(source)
+
+    assert seen[1]["If-None-Match"] == '"v1"'  # the server did answer 304
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (
+        HEXJSON,
+        "uk-upper-tier-local-authorities.hexjson",
+        "content is JSON",
+    )
+    assert error.detail.endswith("zip archive (PK\\x03\\x04), not JSON")
+    assert (fetched.path.parent / "provenance.json").read_bytes() == record_before  # no record written
+    assert cache_listing(tmp_path) == listing
+
+
+def test_offline_mode_does_not_reuse_a_cached_copy_that_fails_the_content_check(
+    httpserver, tmp_path, sleeps, sources, mirror_dir
+):
+    source = sources[SMALL]
+    httpserver.expect_request(route(source)).respond_with_data(mirror_bytes(mirror_dir, source))
+    online = http_settings(tmp_path, httpserver.url_for("/"))
+    fetched = make_fetcher(online, sleeps).fetch(source)
+    record_before = plant_unchecked_cache(fetched, b"<!DOCTYPE html><title>Sign in, please</title>")
+    requests_before = len(httpserver.log)
+
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(replace(online, offline=True), sleeps).fetch(source)
+
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (SMALL, "SFR34_Missing2015.csv", "not an HTML page")
+    assert "HTML page, not CSV" in error.detail
+    assert len(httpserver.log) == requests_before
+    assert (fetched.path.parent / "provenance.json").read_bytes() == record_before
