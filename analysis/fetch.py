@@ -28,7 +28,12 @@ stderr) for the release-watch and for review.
 
 HTTP: connect/read timeouts; up to `max_retries` retries with exponential backoff on connection errors,
 timeouts, truncated bodies, 429 and 5xx (a `Retry-After` in seconds or as a date is honoured, capped at
-`max_retry_after_seconds`); other statuses fail at once. When a verified cached copy exists for the same
+`max_retry_after_seconds`); other statuses fail at once. Two budgets bound a download (settings.py):
+a try fails after `download_stall_seconds` without a new byte (the read timeout, "HTTP timeout"), and
+each file has `download_deadline_seconds` in all, tries, backoff and Retry-After waits included. No
+socket wait is longer than the time left, a watchdog ends a body still trickling in at the deadline,
+and a wait that would end past it is not started: each fails at once with the check "download
+deadline" (with the default 30 s and 300 s, a stalled server fails after 5 tries of 30 s each). When a verified cached copy exists for the same
 URL, the request carries If-None-Match / If-Modified-Since; a 304 reuses the cached file (status
 "not-modified"; its `retrieved_at` stays the time those bytes were retrieved).
 
@@ -55,8 +60,10 @@ import hashlib
 import io
 import json
 import os
+import socket
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
@@ -129,13 +136,42 @@ class FetchedFile:
 
 
 class _Retryable(Exception):
-    """A transient failure: retried, then reported as FetchError(check, detail)."""
+    """A transient failure: retried, then reported as FetchError(check, detail). `deadline`: the try was
+    cut short because the file's download deadline ran out (so no further try is possible)."""
 
-    def __init__(self, check: str, detail: str, wait: float | None = None):
+    def __init__(self, check: str, detail: str, wait: float | None = None, deadline: bool = False):
         super().__init__(detail)
         self.check = check
         self.detail = detail
         self.wait = wait
+        self.deadline = deadline
+
+
+class _Watchdog:
+    """Ends a body download at the deadline: a server trickling a byte now and then never trips the
+    stall timeout, so at the deadline the socket is shut down, which ends the blocked read."""
+
+    def __init__(self, response: requests.Response, seconds: float):
+        self.fired = False
+        self._response = response
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = _socket_of(self._response)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
 
 
 def _now() -> str:
@@ -189,7 +225,7 @@ class Fetcher:
         settings: Settings,
         session: requests.Session | None = None,
         connect_timeout: float = 5,
-        read_timeout: float = 60,
+        read_timeout: float | None = None,
         max_retries: int = 4,
         backoff_seconds: float = 0.5,
         progress: bool = True,
@@ -198,11 +234,17 @@ class Fetcher:
         max_retry_after_seconds: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         progress_stream: TextIO | None = None,
+        deadline_seconds: float | None = None,
     ):
         self.settings = settings
         self.session = session if session is not None else _default_session()
         self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
+        # no new byte for this long fails a try (settings.download_stall_seconds unless given)
+        self.read_timeout = read_timeout if read_timeout is not None else settings.download_stall_seconds
+        # the budget for one file, all tries and waits included (settings.download_deadline_seconds)
+        self.deadline_seconds = (
+            deadline_seconds if deadline_seconds is not None else settings.download_deadline_seconds
+        )
         self.max_retries = max_retries
         self.backoff_seconds = backoff_seconds
         self.progress = progress
@@ -379,16 +421,26 @@ class Fetcher:
                 headers["If-Modified-Since"] = cached.last_modified
         else:
             cached = None
-        failure: _Retryable | None = None
+        failures: list[_Retryable] = []
         attempts = self.max_retries + 1
+        deadline = time.monotonic() + self.deadline_seconds
         for attempt in range(attempts):
             try:
-                return self._attempt(source, url, headers, cached)
+                return self._attempt(source, url, headers, cached, deadline)
             except _Retryable as exc:
-                failure = exc
+                failures.append(exc)
+                if exc.deadline:
+                    raise self._deadline_error(source, url, failures) from None
                 if attempt + 1 < attempts:
-                    self._sleep(exc.wait if exc.wait is not None else self.backoff_seconds * 2**attempt)
-        assert failure is not None
+                    wait = exc.wait if exc.wait is not None else self.backoff_seconds * 2**attempt
+                    left = deadline - time.monotonic()
+                    if wait >= left:
+                        raise self._deadline_error(source, url, failures, wait, left) from None
+                    before = time.monotonic()
+                    self._sleep(wait)
+                    # a wait costs the budget in full, even when `sleep` returned early (tests record it)
+                    deadline -= max(wait - (time.monotonic() - before), 0.0)
+        failure = failures[-1]
         raise FetchError(
             source.source_id,
             source.file_name,
@@ -396,15 +448,66 @@ class Fetcher:
             f"{failure.detail} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})",
         )
 
+    def _deadline_error(
+        self,
+        source: Source,
+        url: str,
+        failures: list[_Retryable],
+        wait: float | None = None,
+        left: float | None = None,
+    ) -> FetchError:
+        """The file's download deadline ran out (`wait`: a backoff or Retry-After that would outlast it)."""
+        budget = f"the {self.deadline_seconds:g} s download deadline (FFH_DOWNLOAD_DEADLINE_SECONDS)"
+        tries = f"{len(failures)} attempt{'s' if len(failures) > 1 else ''}"
+        last = failures[-1]
+        left_text = f"{max(left or 0.0, 0.0):.1f} s"
+        if wait is not None and last.wait is not None:
+            detail = (
+                f"{last.detail} asks to retry after {wait:g} s (Retry-After), but only {left_text} of "
+                f"{budget} is left ({tries})"
+            )
+        elif wait is not None:
+            detail = (
+                f"{last.check}: {last.detail}; a retry after the {wait:g} s backoff would start past "
+                f"{budget} ({left_text} left, {tries})"
+            )
+        else:
+            earlier = [f for f in failures[:-1] if not f.deadline]
+            cause = f"the last try was cut off: {last.detail}"
+            if earlier:
+                cause += f"; before it: {earlier[-1].check}: {earlier[-1].detail}"
+            detail = f"no complete download within {budget} ({tries}; {cause})"
+        return FetchError(source.source_id, source.file_name, "download deadline", detail)
+
     def _attempt(
-        self, source: Source, url: str, headers: dict[str, str], cached: Provenance | None
+        self,
+        source: Source,
+        url: str,
+        headers: dict[str, str],
+        cached: Provenance | None,
+        deadline: float,
     ) -> FetchedFile:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _Retryable("download deadline", f"{url}: no time was left for it", deadline=True)
+        # no socket wait may outlast the deadline: a timeout cut to the time left means it ran out
+        connect_timeout, read_timeout = min(self.connect_timeout, left), min(self.read_timeout, left)
         try:
             response = self.session.get(
-                url, headers=headers, stream=True, timeout=(self.connect_timeout, self.read_timeout)
+                url, headers=headers, stream=True, timeout=(connect_timeout, read_timeout)
             )
+        except requests.ConnectTimeout as exc:
+            raise _Retryable(
+                "HTTP timeout",
+                f"{url}: no connection within {connect_timeout:g} s ({exc})",
+                deadline=connect_timeout < self.connect_timeout,
+            ) from None
         except requests.Timeout as exc:
-            raise _Retryable("HTTP timeout", f"{url}: no response within the timeout ({exc})") from None
+            raise _Retryable(
+                "HTTP timeout",
+                f"{url}: no response within {read_timeout:g} s ({exc})",
+                deadline=read_timeout < self.read_timeout,
+            ) from None
         except requests.ConnectionError as exc:
             raise _Retryable("HTTP connection", f"{url}: {exc}") from None
         with response:
@@ -424,7 +527,7 @@ class Fetcher:
                     "HTTP status",
                     f"HTTP {status} {response.reason or ''} for {url}".replace("  ", " "),
                 )
-            return self._receive(source, url, response)
+            return self._receive(source, url, response, deadline, read_timeout < self.read_timeout)
 
     def _retry_after(self, response: requests.Response) -> float | None:
         value = response.headers.get("Retry-After", "").strip()
@@ -460,7 +563,10 @@ class Fetcher:
         self._write_provenance(source, record)
         return FetchedFile(source.source_id, self.cache_path(source), record)
 
-    def _receive(self, source: Source, url: str, response: requests.Response) -> FetchedFile:
+    def _receive(
+        self, source: Source, url: str, response: requests.Response, deadline: float, cut: bool
+    ) -> FetchedFile:
+        """Stream the body into staging (`cut`: the read timeout was cut to the time left)."""
         content_length = _int_header(response, "Content-Length")
         content_type = response.headers.get("Content-Type", "")
         if content_length is not None and content_length > self.max_bytes:
@@ -481,11 +587,21 @@ class Fetcher:
         progress = _Progress(
             source.source_id, None if encoded else content_length, self.progress, self.progress_stream
         )
-        with self._staging(source) as staging:
+        with self._staging(source) as staging, _Watchdog(response, deadline - time.monotonic()) as watchdog:
             digest = hashlib.sha256()
             received = 0
+
+            def out_of_time() -> _Retryable:
+                return _Retryable(
+                    "download deadline",
+                    f"{url}: the body was still arriving at the deadline ({received:,} bytes read so far)",
+                    deadline=True,
+                )
+
             try:
                 for chunk in response.iter_content(CHUNK_BYTES):
+                    if watchdog.fired or time.monotonic() >= deadline:
+                        raise out_of_time()
                     received += len(chunk)
                     if received > self.max_bytes:
                         raise FetchError(
@@ -497,26 +613,14 @@ class Fetcher:
                     staging.handle.write(chunk)
                     digest.update(chunk)
                     progress.update(received)
-            except requests.exceptions.ChunkedEncodingError as exc:
-                raise _Retryable(
-                    "truncated body", f"{url}: body ended early after {received:,} bytes ({exc})"
-                ) from None
-            except requests.exceptions.ContentDecodingError as exc:
-                raise FetchError(
-                    source.source_id, source.file_name, "content decoding", f"{url}: {exc}"
-                ) from None
-            except requests.ConnectionError as exc:
-                if exc.args and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError):
-                    raise _Retryable(
-                        "HTTP timeout", f"{url}: body stalled after {received:,} bytes"
-                    ) from None
-                raise _Retryable(
-                    "HTTP connection", f"{url}: connection lost after {received:,} bytes ({exc})"
-                ) from None
-            except requests.Timeout:
-                raise _Retryable("HTTP timeout", f"{url}: body stalled after {received:,} bytes") from None
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                if watchdog.fired:
+                    raise out_of_time() from None
+                raise _body_failure(source, url, received, exc, cut) from None
             finally:
                 self._file_bytes_transferred += _wire_bytes(response, received)
+            if watchdog.fired:  # a shut-down socket ends a body of unknown length as if it were complete
+                raise out_of_time()
             staging.handle.close()
             wire = _wire_bytes(response, received)
             if content_length is not None and wire != content_length:
@@ -582,6 +686,33 @@ class _Staging:
         self.handle.close()
         if not self.committed:
             self.path.unlink(missing_ok=True)
+
+
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The socket a streamed response reads from: the pooled connection's, or (when the connection was
+    already detached, as for a body that ends when the server closes) the one under the response's
+    file object. None when there is none (e.g. a test adapter's in-memory body)."""
+    raw = response.raw
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is None:
+        sock = getattr(getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _body_failure(source: Source, url: str, received: int, exc: Exception, cut: bool) -> Exception:
+    """What a failure while streaming a body is: a _Retryable, or a FetchError at once."""
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return _Retryable("truncated body", f"{url}: body ended early after {received:,} bytes ({exc})")
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return FetchError(source.source_id, source.file_name, "content decoding", f"{url}: {exc}")
+    stalled = isinstance(exc, requests.Timeout) or (
+        isinstance(exc, requests.ConnectionError)
+        and bool(exc.args)
+        and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError)
+    )
+    if stalled:  # no new byte within the read timeout; when that was cut to the time left, it ran out
+        return _Retryable("HTTP timeout", f"{url}: body stalled after {received:,} bytes", deadline=cut)
+    return _Retryable("HTTP connection", f"{url}: connection lost after {received:,} bytes ({exc})")
 
 
 def _int_header(response: requests.Response, name: str) -> int | None:

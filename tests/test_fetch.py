@@ -15,6 +15,7 @@ import random
 import shutil
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -1019,3 +1020,131 @@ def test_offline_mode_does_not_reuse_a_cached_copy_that_fails_the_content_check(
     assert "HTML page, not CSV" in error.detail
     assert len(httpserver.log) == requests_before
     assert (fetched.path.parent / "provenance.json").read_bytes() == record_before
+
+
+# --- download budgets: stall and deadline (settings.download_stall_seconds / download_deadline_seconds) --
+
+
+def budget_settings(tmp_path: Path, base_url: str, stall: float, deadline: float) -> Settings:
+    return replace(
+        http_settings(tmp_path, base_url), download_stall_seconds=stall, download_deadline_seconds=deadline
+    )
+
+
+def first_good_then(body: bytes, then) -> Callable[[bytes], object]:
+    """A raw-server reply function: the real file on the first connection, `then` on every later one."""
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\nContent-Type: text/csv\r\n\r\n".encode()
+    served: list[int] = []
+
+    def respond(request: bytes):
+        served.append(1)
+        return head + body if len(served) == 1 else then(head)
+
+    return respond
+
+
+def test_a_stalled_body_fails_at_the_deadline_and_keeps_the_good_copy(
+    raw_http_server, tmp_path, sleeps, sources, mirror_dir
+):
+    source = sources[SMALL]
+    body = mirror_bytes(mirror_dir, source)
+    server = raw_http_server(first_good_then(body, lambda head: [head + body[:1000], 30.0]))
+    settings = budget_settings(tmp_path, server.url, stall=0.3, deadline=1.0)
+    good = make_fetcher(settings, sleeps).fetch(source)
+    before, listing = cached_state(good), cache_listing(tmp_path)
+
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        # the stall and the deadline come from the settings; max_retries=4 would allow 5 tries of 0.3 s
+        make_fetcher(settings, sleeps, read_timeout=None, max_retries=4).fetch(source)
+    elapsed = time.monotonic() - started
+
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (SMALL, "SFR34_Missing2015.csv", "download deadline")
+    assert "within the 1 s download deadline (FFH_DOWNLOAD_DEADLINE_SECONDS)" in error.detail
+    assert "the last try was cut off: " in error.detail
+    assert "before it: HTTP timeout: " in error.detail and "body stalled after" in error.detail
+    assert elapsed < 1.0 + 0.75  # the budget plus a small margin, not 5 x 0.3 s plus backoff
+    assert cached_state(good) == before and cache_listing(tmp_path) == listing
+
+
+@pytest.mark.parametrize("with_length", [True, False], ids=["content-length", "until-close"])
+def test_a_trickling_body_fails_at_the_deadline(
+    raw_http_server, tmp_path, sleeps, sources, mirror_dir, with_length
+):
+    # a byte every 50 ms never trips a 0.5 s stall timeout; only the deadline can end it
+    source = sources[SMALL]
+    body = mirror_bytes(mirror_dir, source)
+    length = f"Content-Length: {len(body)}\r\n" if with_length else "Connection: close\r\n"
+    head = f"HTTP/1.1 200 OK\r\n{length}Content-Type: text/csv\r\n\r\n".encode()
+    trickle: list[bytes | float] = [head]
+    for index in range(len(body)):
+        trickle += [body[index : index + 1], 0.05]
+    server = raw_http_server(lambda request: trickle)
+    settings = budget_settings(tmp_path, server.url, stall=0.5, deadline=0.8)
+
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps, read_timeout=None).fetch(source)
+    elapsed = time.monotonic() - started
+
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (SMALL, "SFR34_Missing2015.csv", "download deadline")
+    assert "the body was still arriving at the deadline" in error.detail
+    assert len(server.requests) == 1
+    assert elapsed < 0.8 + 0.75
+    assert cache_listing(tmp_path) == [SMALL]  # no partial file
+
+
+def test_a_retry_after_beyond_the_deadline_fails_at_once(httpserver, tmp_path, sleeps, sources, mirror_dir):
+    source = sources[SMALL]
+    httpserver.expect_ordered_request(route(source)).respond_with_data(mirror_bytes(mirror_dir, source))
+    httpserver.expect_request(route(source)).respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "7"}
+    )
+    settings = budget_settings(tmp_path, httpserver.url_for("/"), stall=2, deadline=5)
+    good = make_fetcher(settings, sleeps).fetch(source)
+    before = cached_state(good)
+
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps, read_timeout=None).fetch(source)
+
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (SMALL, "SFR34_Missing2015.csv", "download deadline")
+    assert "429" in error.detail and "asks to retry after 7 s (Retry-After)" in error.detail
+    assert "of the 5 s download deadline (FFH_DOWNLOAD_DEADLINE_SECONDS) is left (1 attempt)" in error.detail
+    assert sleeps == [] and len(httpserver.log) == 2  # no wait, no second try
+    assert cached_state(good) == before
+
+
+def test_a_backoff_beyond_the_deadline_fails_at_once(httpserver, tmp_path, sleeps, sources):
+    source = sources[SMALL]
+    httpserver.expect_request(route(source)).respond_with_data("busy", status=503)
+    settings = budget_settings(tmp_path, httpserver.url_for("/"), stall=2, deadline=3)
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(settings, sleeps, read_timeout=None, backoff_seconds=1.0, max_retries=4).fetch(source)
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (SMALL, "SFR34_Missing2015.csv", "download deadline")
+    assert "HTTP status: HTTP 503" in error.detail and "a retry after the 2 s backoff" in error.detail
+    assert sleeps == [1.0]  # the first backoff fits in 3 s; the second (2 s) would not: waits count in full
+    assert len(httpserver.log) == 2
+    assert cache_listing(tmp_path) == []  # nothing was received
+
+
+def test_download_budgets_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("FFH_DOWNLOAD_STALL_SECONDS", raising=False)
+    monkeypatch.delenv("FFH_DOWNLOAD_DEADLINE_SECONDS", raising=False)
+    defaults = Settings.from_env()
+    assert (defaults.download_stall_seconds, defaults.download_deadline_seconds) == (30.0, 300.0)
+
+    monkeypatch.setenv("FFH_DOWNLOAD_STALL_SECONDS", "12.5")
+    monkeypatch.setenv("FFH_DOWNLOAD_DEADLINE_SECONDS", "90")
+    configured = Settings.from_env()
+    assert (configured.download_stall_seconds, configured.download_deadline_seconds) == (12.5, 90.0)
+    fetcher = Fetcher(configured, progress=False)
+    assert (fetcher.read_timeout, fetcher.deadline_seconds) == (12.5, 90.0)
+
+    for bad in ("soon", "0", "-5", "inf"):
+        monkeypatch.setenv("FFH_DOWNLOAD_DEADLINE_SECONDS", bad)
+        with pytest.raises(ValueError, match="FFH_DOWNLOAD_DEADLINE_SECONDS"):
+            Settings.from_env()
