@@ -1061,9 +1061,9 @@ def test_a_stalled_body_fails_at_the_deadline_and_keeps_the_good_copy(
 
     error = caught.value
     assert (error.source_id, error.file, error.check) == (SMALL, "SFR34_Missing2015.csv", "download deadline")
-    assert "within the 1 s download deadline (FFH_DOWNLOAD_DEADLINE_SECONDS)" in error.detail
-    assert "the last try was cut off: " in error.detail
-    assert "before it: HTTP timeout: " in error.detail and "body stalled after" in error.detail
+    # the budget ends either inside a try (cut off) or before a backoff that would outlast it
+    assert "the 1 s download deadline (FFH_DOWNLOAD_DEADLINE_SECONDS)" in error.detail
+    assert "HTTP timeout: " in error.detail and "body stalled after" in error.detail
     assert elapsed < 1.0 + 0.75  # the budget plus a small margin, not 5 x 0.3 s plus backoff
     assert cached_state(good) == before and cache_listing(tmp_path) == listing
 
