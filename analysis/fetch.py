@@ -1,7 +1,8 @@
 """The fetch layer (snapshot stage): every upstream file into the raw cache, with its provenance.
 
 Cache layout: `<cache>/<source_id>/<file_name>` and `<cache>/<source_id>/provenance.json` (the record of
-how and when those exact bytes were retrieved). Modes, from `Settings` (settings.py):
+how and when those exact bytes were retrieved); zips that hold source files are kept once per URL in
+`<cache>/_archives/<key>/archive.zip` with their own provenance.json. Modes, from `Settings` (settings.py):
 
 - mirror (`mirror_dir` set; wins over `base_url`): copy `mirror_dir / source.mirror_path`.
 - mirror over HTTP (`base_url` set): GET `base_url + mirror_path` (tests serve the mirror this way).
@@ -12,14 +13,21 @@ checks, hash, then `os.replace` it over the cached file. A failed fetch therefor
 file and never replaces the last good copy (nor its provenance.json). Each failure is a
 `FetchError(source_id, file, check, detail)`; the check names are:
 
-    file exists in mirror, file name, HTTP status, HTTP timeout, HTTP connection, truncated body,
-    content decoding, size limit, size matches manifest, sha256 matches manifest, offline cache,
-    and the content checks of analysis/formats.py: non-empty body, not an HTML page, content is CSV |
+    file exists in mirror, file name, archive member, member in archive, HTTP status, HTTP timeout,
+    HTTP connection, truncated body, download deadline, content decoding, size limit, size matches
+    manifest, sha256 matches manifest, offline cache, content checked, and the content checks of analysis/formats.py: non-empty body, not an HTML page, content is CSV |
     text | JSON | a zip archive | an ODS workbook | an XLSX workbook | parquet, content kind for file name
 
 Content, not names: every file, in every mode, is checked by its bytes against the kind its name's
 extension says (formats.check_kind: magic bytes and structure), before it is hashed into the cache. A
 zip served for a .hexjson, or an HTML error page for a .csv, fails and leaves the last good copy alone.
+
+Zip members (manifest column `archive_member`, e.g. `data/<file>.csv` of an EES release's "all files"
+zip): the located URL (direct_url, discovered, or base URL + mirror_path) or the mirror file is the ZIP.
+It is downloaded once per run and URL (cached, conditional GET as for any file), checked as a zip, and
+the member extracted into `<cache>/<source_id>/<file_name>`; size, sha256 and content checks apply to
+the member, the file the readers read. A missing member fails with "member in archive", naming the
+zip's closest file names. Provenance records the zip's URL, sha256 and size and the member.
 
 Integrity: in both mirror modes the bytes and sha256 must equal `expected_bytes`/`expected_sha256` from
 data/sources.csv when set (the mirror must be the files the manifest describes). In production a
@@ -33,8 +41,8 @@ a try fails after `download_stall_seconds` without a new byte (the read timeout,
 each file has `download_deadline_seconds` in all, tries, backoff and Retry-After waits included. No
 socket wait is longer than the time left, a watchdog ends a body still trickling in at the deadline,
 and a wait that would end past it is not started: each fails at once with the check "download
-deadline" (with the default 30 s and 300 s, a stalled server fails after 5 tries of 30 s each). When a verified cached copy exists for the same
-URL, the request carries If-None-Match / If-Modified-Since; a 304 reuses the cached file (status
+deadline" (with the default 30 s and 300 s, a stalled server fails after 5 tries of 30 s each, about
+158 s). When a verified cached copy exists for the same URL, the request carries If-None-Match / If-Modified-Since; a 304 reuses the cached file (status
 "not-modified"; its `retrieved_at` stays the time those bytes were retrieved).
 
 `FFH_OFFLINE` (Settings.offline): HTTP modes make no request and use the verified cached copy (status
@@ -42,9 +50,10 @@ URL, the request carries If-None-Match / If-Modified-Since; a 304 reuses the cac
 
 data/provenance.csv (`write_provenance_summary`), the committed summary, one row per source_id:
 `source_id,file_name,url,bytes,sha256,etag,last_modified,retrieved_at,mode`.
-- `url` is where the file is published: the URL fetched in production; when the bytes came from the
-  mirror (mode `mirror` or `mirror-http`) it is the source's `page_url`, the publisher's page the mirror
-  copy stands for. A local path or a test server's address would say nothing true to a reader.
+- `url` is where the file is published: the URL fetched in production (for a zip member, the zip's URL
+  with the member as fragment: `<zip URL>#data/<file>.csv`); when the bytes came from the mirror (mode
+  `mirror` or `mirror-http`) it is the source's `page_url`, the publisher's page the mirror copy stands
+  for. A local path or a test server's address would say nothing true to a reader.
 - `etag`/`last_modified` are the publisher's validators, so they are blank unless mode is `production`.
 - `retrieved_at` is kept from the previous summary while the sha256 is unchanged, so re-running on
   unchanged sources writes a byte-identical file.
@@ -56,6 +65,7 @@ data/provenance.csv (`write_provenance_summary`), the committed summary, one row
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import json
@@ -65,13 +75,15 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3
@@ -85,6 +97,8 @@ MAX_BYTES = 200 * 1024 * 1024
 PROGRESS_MIN_BYTES = 1024 * 1024
 CHUNK_BYTES = 256 * 1024
 PROVENANCE_JSON = "provenance.json"
+ARCHIVES_DIR = "_archives"  # <cache>/_archives/<key of the URL>/archive.zip: zips that hold source files
+ARCHIVE_FILE = "archive.zip"
 SUMMARY_COLUMNS = [
     "source_id",
     "file_name",
@@ -117,6 +131,9 @@ class Provenance:
     origin: str = ""  # "production" | "mirror" | "mirror-http"
     manifest_sha256_matches: bool | None = None  # None when the manifest has no sha256
     content: str = ""  # what formats.check_kind found the bytes to be; never blank in a record written
+    archive_member: str = ""  # the file is this member of the zip at `url` (manifest `archive_member`)
+    archive_sha256: str = ""  # ... and the zip's own sha256 and size, as retrieved
+    archive_bytes: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -126,6 +143,22 @@ class Provenance:
         data = json.loads(text)
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One file the HTTP code downloads: a source's file, or the zip archive a source's file is in."""
+
+    source: Source  # names the source and its file in errors
+    path: Path  # where the checked bytes are kept
+    record_path: Path  # their provenance.json
+    kind: str | None  # the content kind they must be (formats.KINDS); None: from source.file_name
+    manifest: bool  # expected_bytes / expected_sha256 describe these bytes (not so for an archive)
+    name: str  # the file name recorded in provenance
+
+    @property
+    def label(self) -> str:
+        return self.source.source_id if self.manifest else f"{self.source.source_id} (zip)"
 
 
 @dataclass
@@ -254,6 +287,8 @@ class Fetcher:
         self._sleep = sleep
         self._file_bytes_transferred = 0
         self.discovery_cache = discovery.DiscoveryCache()
+        # archives fetched and checked in this run, by URL or mirror path: (path, provenance)
+        self._archives: dict[str, tuple[Path, Provenance]] = {}
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -280,7 +315,10 @@ class Fetcher:
             url = self.settings.base_url + quote(source.mirror_path.lstrip("/"))
         else:
             url = discovery.locate(source, self.session, self.discovery_cache)
-        return self._download(source, url)
+        if source.archive_member:
+            return self._fetch_member(source, url)
+        target = self._source_target(source)
+        return FetchedFile(source.source_id, target.path, self._download(target, url))
 
     def fetch_all(self, sources: Iterable[Source] | Mapping[str, Source]) -> dict[str, FetchedFile]:
         """Fetch every source in order; the first failure raises (nothing later is attempted)."""
@@ -300,15 +338,40 @@ class Fetcher:
     def _provenance_path(self, source: Source) -> Path:
         return self.settings.cache_dir / source.source_id / PROVENANCE_JSON
 
+    def _source_target(self, source: Source) -> _Target:
+        return _Target(
+            source, self.cache_path(source), self._provenance_path(source), None, True, source.file_name
+        )
+
+    def _archive_target(self, source: Source, url: str) -> _Target:
+        """The zip at `url`, kept once for every source that reads a member of it."""
+        directory = self.settings.cache_dir / ARCHIVES_DIR / hashlib.sha256(url.encode()).hexdigest()[:16]
+        name = urlsplit(url).path.rsplit("/", 1)[-1] or "archive.zip"
+        return _Target(source, directory / ARCHIVE_FILE, directory / PROVENANCE_JSON, "zip", False, name)
+
     @staticmethod
     def _check_file_name(source: Source) -> None:
         name = source.file_name
         if not name or name in {".", "..", PROVENANCE_JSON} or "/" in name or "\\" in name:
             raise FetchError(source.source_id, name, "file name", f"{name!r} cannot name a file in the cache")
+        member = source.archive_member
+        if member and (
+            member.startswith("/") or "\\" in member or any(p in {"", ".", ".."} for p in member.split("/"))
+        ):
+            raise FetchError(
+                source.source_id,
+                name,
+                "archive member",
+                f"{member!r} is not a relative path inside a zip (like data/<file>.csv)",
+            )
 
     def cached(self, source: Source) -> Provenance | None:
         """The cached copy's provenance if the file is there and still has the recorded sha256."""
-        path, record_path = self.cache_path(source), self._provenance_path(source)
+        return self._cached(self._source_target(source))
+
+    @staticmethod
+    def _cached(target: _Target) -> Provenance | None:
+        path, record_path = target.path, target.record_path
         if not path.is_file() or not record_path.is_file():
             return None
         try:
@@ -319,12 +382,16 @@ class Fetcher:
             return None
         return record
 
-    def _write_provenance(self, source: Source, record: Provenance) -> None:
+    def _write_provenance(self, target: _Target, record: Provenance) -> None:
         _require_content_checked(record)
-        _atomic_write_text(self._provenance_path(source), record.to_json())
+        _atomic_write_text(target.record_path, record.to_json())
 
     def _public_url(self, source: Source, url: str) -> str:
-        return url if self.origin == "production" else source.page_url
+        """The URL data/provenance.csv states: in production the URL fetched (for a zip member, the zip's
+        URL with the member as its fragment, `…/files#data/x.csv`); from a mirror, the publisher's page."""
+        if self.origin != "production":
+            return source.page_url
+        return f"{url}#{quote(source.archive_member, safe='/')}" if source.archive_member else url
 
     # --- mirror -------------------------------------------------------------------------------
 
@@ -344,8 +411,11 @@ class Fetcher:
                 "size limit",
                 f"{mirror_file} is {size:,} bytes, over the {self.max_bytes:,} byte limit",
             )
+        if source.archive_member:
+            return self._member_from_mirror(source, mirror_file)
+        target = self._source_target(source)
         progress = _Progress(source.source_id, size, self.progress, self.progress_stream)
-        with mirror_file.open("rb") as reader, self._staging(source) as staging:
+        with mirror_file.open("rb") as reader, self._staging(target) as staging:
             digest = hashlib.sha256()
             copied = 0
             for chunk in iter(lambda: reader.read(CHUNK_BYTES), b""):
@@ -373,9 +443,129 @@ class Fetcher:
                 manifest_sha256_matches=(sha == source.expected_sha256) if source.expected_sha256 else None,
                 content=content.label,
             )
-            staging.commit(self.cache_path(source))
-        self._write_provenance(source, record)
-        return FetchedFile(source.source_id, self.cache_path(source), record)
+            staging.commit(target.path)
+        self._write_provenance(target, record)
+        return FetchedFile(source.source_id, target.path, record)
+
+    def _member_from_mirror(self, source: Source, mirror_file: Path) -> FetchedFile:
+        """A member of a zip in the mirror: the zip is checked where it lies, the member extracted."""
+        key = str(mirror_file)
+        if key not in self._archives:
+            content = _check_content(source, mirror_file, str(mirror_file), expected="zip")
+            record = Provenance(
+                source_id=source.source_id,
+                url=mirror_file.resolve().as_uri(),
+                retrieved_at=_now(),
+                bytes=mirror_file.stat().st_size,
+                sha256=_sha256_of(mirror_file),
+                etag="",
+                last_modified="",
+                mode="mirror",
+                status="copied",
+                file_name=mirror_file.name,
+                public_url=source.page_url,
+                origin=self.origin,
+                content=content.label,
+            )
+            self._archives[key] = (mirror_file, record)
+        return self._extract_member(source, *self._archives[key], where=str(mirror_file))
+
+    # --- zip archive members ------------------------------------------------------------------
+
+    def _fetch_member(self, source: Source, url: str) -> FetchedFile:
+        """Download the zip at `url` (once per run; cached, conditional GET), then extract the member."""
+        if url not in self._archives:
+            target = self._archive_target(source, url)
+            self._archives[url] = (target.path, self._download(target, url))
+        return self._extract_member(source, *self._archives[url], where=url)
+
+    def _extract_member(
+        self, source: Source, archive_path: Path, archive: Provenance, where: str
+    ) -> FetchedFile:
+        """Extract `source.archive_member` into the cache; size, content and manifest are the member's."""
+        member, target = source.archive_member, self._source_target(source)
+        where = f"{where} [{member}]"
+
+        def fail(check: str, detail: str) -> FetchError:
+            return FetchError(source.source_id, source.file_name, check, f"{where}: {detail}")
+
+        try:
+            bundle = zipfile.ZipFile(archive_path)
+        except (zipfile.BadZipFile, OSError) as exc:  # it passed the zip check: only if changed since
+            raise fail("content is a zip archive", f"the zip does not open ({exc})") from None
+        with bundle:
+            infos = [info for info in bundle.infolist() if info.filename == member]
+            if not infos:
+                files = [name for name in bundle.namelist() if not name.endswith("/")]
+                closest = difflib.get_close_matches(member, files, n=5, cutoff=0.0)
+                raise fail(
+                    "member in archive",
+                    f"the zip has no member {member!r}; the closest of its {len(files)} files: "
+                    + (", ".join(repr(name) for name in closest) or "none"),
+                )
+            if len(infos) > 1 or infos[0].is_dir():
+                raise fail(
+                    "member in archive", f"{member!r} is not one file in the zip ({len(infos)} entries)"
+                )
+            info = infos[0]
+            if info.file_size > self.max_bytes:
+                raise fail("size limit", f"{info.file_size:,} bytes, over the {self.max_bytes:,} byte limit")
+            progress = _Progress(source.source_id, info.file_size, self.progress, self.progress_stream)
+            with self._staging(target) as staging:
+                digest = hashlib.sha256()
+                size = 0
+                try:
+                    with bundle.open(info) as reader:
+                        for chunk in iter(lambda: reader.read(CHUNK_BYTES), b""):
+                            size += len(chunk)
+                            if size > self.max_bytes:
+                                raise fail(
+                                    "size limit", f"over the {self.max_bytes:,} byte limit when extracted"
+                                )
+                            staging.handle.write(chunk)
+                            digest.update(chunk)
+                            progress.update(size)
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+                    raise fail("member in archive", f"does not extract ({exc})") from None
+                staging.handle.close()
+                sha = digest.hexdigest()
+                content = _check_content(source, staging.path, where)
+                if self.origin != "production":
+                    self._check_manifest(source, size, sha, where)
+                matches = self._note_new_version(source, sha)
+                record = Provenance(
+                    source_id=source.source_id,
+                    url=archive.url,
+                    retrieved_at=archive.retrieved_at,
+                    bytes=size,
+                    sha256=sha,
+                    etag=archive.etag,
+                    last_modified=archive.last_modified,
+                    mode=archive.mode,
+                    status=archive.status,
+                    file_name=source.file_name,
+                    public_url=self._public_url(source, archive.url),
+                    origin=self.origin,
+                    manifest_sha256_matches=matches,
+                    content=content.label,
+                    archive_member=member,
+                    archive_sha256=archive.sha256,
+                    archive_bytes=archive.bytes,
+                )
+                staging.commit(target.path)
+        self._write_provenance(target, record)
+        return FetchedFile(source.source_id, target.path, record)
+
+    def _note_new_version(self, source: Source, sha: str) -> bool | None:
+        """Whether `sha` is the manifest's (None: it has none); a new upstream version is reported."""
+        matches = (sha == source.expected_sha256) if source.expected_sha256 else None
+        if matches is False:
+            print(
+                f"  {source.source_id}: new upstream version (sha256 {sha[:12]}…, manifest "
+                f"{source.expected_sha256[:12]}…)",
+                file=self.progress_stream or sys.stderr,
+            )
+        return matches
 
     def _check_manifest(self, source: Source, size: int, sha: str, where: str) -> None:
         """Mirror integrity: the copy must be the file the manifest describes."""
@@ -411,8 +601,10 @@ class Fetcher:
 
     # --- HTTP ---------------------------------------------------------------------------------
 
-    def _download(self, source: Source, url: str) -> FetchedFile:
-        cached = self.cached(source)
+    def _download(self, target: _Target, url: str) -> Provenance:
+        """GET `url` into `target` with retries inside the deadline; returns the provenance written."""
+        source = target.source
+        cached = self._cached(target)
         headers: dict[str, str] = {}
         if cached is not None and cached.url == url:
             if cached.etag:
@@ -426,7 +618,7 @@ class Fetcher:
         deadline = time.monotonic() + self.deadline_seconds
         for attempt in range(attempts):
             try:
-                return self._attempt(source, url, headers, cached, deadline)
+                return self._attempt(target, url, headers, cached, deadline)
             except _Retryable as exc:
                 failures.append(exc)
                 if exc.deadline:
@@ -481,12 +673,13 @@ class Fetcher:
 
     def _attempt(
         self,
-        source: Source,
+        target: _Target,
         url: str,
         headers: dict[str, str],
         cached: Provenance | None,
         deadline: float,
-    ) -> FetchedFile:
+    ) -> Provenance:
+        source = target.source
         left = deadline - time.monotonic()
         if left <= 0:
             raise _Retryable("download deadline", f"{url}: no time was left for it", deadline=True)
@@ -513,7 +706,7 @@ class Fetcher:
         with response:
             status = response.status_code
             if status == 304 and cached is not None:
-                return self._not_modified(source, url, cached, response)
+                return self._not_modified(target, url, cached, response)
             if status == 429 or 500 <= status < 600:
                 raise _Retryable(
                     "HTTP status",
@@ -527,7 +720,7 @@ class Fetcher:
                     "HTTP status",
                     f"HTTP {status} {response.reason or ''} for {url}".replace("  ", " "),
                 )
-            return self._receive(source, url, response, deadline, read_timeout < self.read_timeout)
+            return self._receive(target, url, response, deadline, read_timeout < self.read_timeout)
 
     def _retry_after(self, response: requests.Response) -> float | None:
         value = response.headers.get("Retry-After", "").strip()
@@ -543,13 +736,14 @@ class Fetcher:
         return min(max(seconds, 0.0), self.max_retry_after_seconds)
 
     def _not_modified(
-        self, source: Source, url: str, cached: Provenance, response: requests.Response
-    ) -> FetchedFile:
-        if self.origin == "mirror-http":
+        self, target: _Target, url: str, cached: Provenance, response: requests.Response
+    ) -> Provenance:
+        source = target.source
+        if self.origin == "mirror-http" and target.manifest:
             # the manifest may have changed since the copy was cached: the reused bytes must still match
-            self._check_manifest(source, cached.bytes, cached.sha256, str(self.cache_path(source)))
+            self._check_manifest(source, cached.bytes, cached.sha256, str(target.path))
         # the copy may have been cached before this content check existed, or under a different name
-        content = _check_content(source, self.cache_path(source), str(self.cache_path(source)))
+        content = _check_content(source, target.path, str(target.path), target.kind)
         record = replace(
             cached,
             content=content.label,
@@ -557,16 +751,17 @@ class Fetcher:
             mode="http",
             etag=response.headers.get("ETag") or cached.etag,
             last_modified=response.headers.get("Last-Modified") or cached.last_modified,
-            public_url=self._public_url(source, url),
+            public_url=self._public_url(source, url) if target.manifest else url,
             origin=self.origin,
         )
-        self._write_provenance(source, record)
-        return FetchedFile(source.source_id, self.cache_path(source), record)
+        self._write_provenance(target, record)
+        return record
 
     def _receive(
-        self, source: Source, url: str, response: requests.Response, deadline: float, cut: bool
-    ) -> FetchedFile:
+        self, target: _Target, url: str, response: requests.Response, deadline: float, cut: bool
+    ) -> Provenance:
         """Stream the body into staging (`cut`: the read timeout was cut to the time left)."""
+        source = target.source
         content_length = _int_header(response, "Content-Length")
         content_type = response.headers.get("Content-Type", "")
         if content_length is not None and content_length > self.max_bytes:
@@ -585,9 +780,9 @@ class Fetcher:
             )
         encoded = response.headers.get("Content-Encoding", "identity").lower() not in {"", "identity"}
         progress = _Progress(
-            source.source_id, None if encoded else content_length, self.progress, self.progress_stream
+            target.label, None if encoded else content_length, self.progress, self.progress_stream
         )
-        with self._staging(source) as staging, _Watchdog(response, deadline - time.monotonic()) as watchdog:
+        with self._staging(target) as staging, _Watchdog(response, deadline - time.monotonic()) as watchdog:
             digest = hashlib.sha256()
             received = 0
 
@@ -629,16 +824,10 @@ class Fetcher:
                     f"{url}: Content-Length is {content_length:,} but {wire:,} bytes arrived",
                 )
             sha = digest.hexdigest()
-            content = _check_content(source, staging.path, url)
-            if self.origin == "mirror-http":
+            content = _check_content(source, staging.path, url, target.kind)
+            if self.origin == "mirror-http" and target.manifest:
                 self._check_manifest(source, received, sha, url)
-            matches = (sha == source.expected_sha256) if source.expected_sha256 else None
-            if matches is False:
-                print(
-                    f"  {source.source_id}: new upstream version (sha256 {sha[:12]}…, manifest "
-                    f"{source.expected_sha256[:12]}…)",
-                    file=self.progress_stream or sys.stderr,
-                )
+            matches = self._note_new_version(source, sha) if target.manifest else None
             record = Provenance(
                 source_id=source.source_id,
                 url=url,
@@ -649,20 +838,20 @@ class Fetcher:
                 last_modified=response.headers.get("Last-Modified", ""),
                 mode="http",
                 status="downloaded",
-                file_name=source.file_name,
-                public_url=self._public_url(source, url),
+                file_name=target.name,
+                public_url=self._public_url(source, url) if target.manifest else url,
                 origin=self.origin,
                 manifest_sha256_matches=matches,
                 content=content.label,
             )
-            staging.commit(self.cache_path(source))
-        self._write_provenance(source, record)
-        return FetchedFile(source.source_id, self.cache_path(source), record)
+            staging.commit(target.path)
+        self._write_provenance(target, record)
+        return record
 
-    def _staging(self, source: Source) -> _Staging:
-        directory = self.settings.cache_dir / source.source_id
-        directory.mkdir(parents=True, exist_ok=True)
-        return _Staging(directory, source.file_name)
+    @staticmethod
+    def _staging(target: _Target) -> _Staging:
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+        return _Staging(target.path.parent, target.path.name)
 
 
 class _Staging:

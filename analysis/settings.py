@@ -69,6 +69,11 @@ class Settings:
         )
 
 
+def sources_manifest() -> Path:
+    """The source manifest: data/sources.csv, or FFH_SOURCES_MANIFEST (tests point it at a doctored copy)."""
+    return Path(os.environ.get("FFH_SOURCES_MANIFEST") or SOURCES_MANIFEST)
+
+
 def _seconds(variable: str, default: float) -> float:
     text = os.environ.get(variable, "").strip()
     if not text:
