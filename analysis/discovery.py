@@ -38,8 +38,14 @@ of exactly those shapes (tests/fixtures/discovery/).
   data sets by id) is not used: it identifies data sets by id, not by file name, and covers only the
   data sets DfE chose to publish through it.
   Known gap: `data-guidance.txt` is not a `downloadFiles` entry (EES generates it inside the
-  "download all files" zip), so its sources fail discovery with a clear error until a direct URL or an
-  archive step exists.
+  "download all files" zip), so its sources fail discovery with a clear error. The fetch layer can read a
+  member of a zip (manifest `archive_member`, e.g. `data-guidance/data-guidance.txt`), but the URL of a
+  release's all-files zip is NOT discovered: no route for it is in the fixtures these routes are tested
+  on (tests/fixtures/discovery/ees), so an `ees:` source with an `archive_member` and no `direct_url`
+  fails with the check "EES all-files zip URL" until a verified `direct_url` is set for it.
+- Zip members (`archive_member` set): the URL to find is the zip's. `govuk-content-api:` looks for an
+  attachment named like the last segment of `mirror_path` (the zip's name, as the mirror keeps it);
+  `github:` takes the zip's path from MANIFEST.csv as for any file; `ees:` is unresolved (see above).
 - `github:<owner>/<repo>@<commit>`: reference files pinned at a commit. The URL is
   `https://raw.githubusercontent.com/<owner>/<repo>/<commit>/<path>`, where `<path>` is read from the
   upstream MANIFEST.csv `copied_from` column (`<owner>/<repo>@<commit>:<path>`) and must name the same
@@ -120,10 +126,27 @@ def locate(source: Source, session: requests.Session, cache: DiscoveryCache | No
     cache = cache if cache is not None else DiscoveryCache()
     scheme, target = parse_locate(source)
     if scheme == "govuk-content-api":
-        return locate_govuk(source, session, target, cache)
+        return locate_govuk(source, session, target, cache, archive_name(source))
     if scheme == "ees":
+        if source.archive_member:
+            raise FetchError(
+                source.source_id,
+                source.file_name,
+                "EES all-files zip URL",
+                f"{source.file_name!r} is member {source.archive_member!r} of a release's all-files zip on "
+                f"{EES_WEB}/find-statistics/{target} (reporting year {source.reporting_year}), and finding "
+                "that zip's URL is unresolved: no EES route for it is confirmed in this code's fixtures "
+                "(tests/fixtures/discovery/ees); set direct_url in data/sources.csv to the zip's verified URL",
+            )
         return locate_ees(source, session, target, cache)
     return github_raw_url(source)
+
+
+def archive_name(source: Source) -> str | None:
+    """For a zip member, the zip's file name (the last segment of mirror_path); None otherwise."""
+    if not source.archive_member:
+        return None
+    return source.mirror_path.rstrip("/").rsplit("/", 1)[-1] or None
 
 
 # --- HTTP (small JSON documents) ------------------------------------------------------------------
@@ -241,10 +264,18 @@ def _page_year(candidate: _Candidate) -> int | None:
     return max(int(y) for y in years) if years else None
 
 
-def locate_govuk(source: Source, session: requests.Session, path: str, cache: DiscoveryCache) -> str:
+def locate_govuk(
+    source: Source,
+    session: requests.Session,
+    path: str,
+    cache: DiscoveryCache,
+    attachment: str | None = None,
+) -> str:
+    """The URL of the attachment named `attachment` (default: the source's file_name) for its year."""
     page_url = GOVUK_WEB + path
     candidates, page_count = _govuk_attachments(source, session, path, cache)
-    wanted = source.file_name.lower()
+    file_name = attachment or source.file_name
+    wanted = file_name.lower()
     named = [c for c in candidates if c.name.lower() == wanted]
     if not named:
         seen = sorted({c.name for c in candidates})
@@ -252,12 +283,12 @@ def locate_govuk(source: Source, session: requests.Session, path: str, cache: Di
             source.source_id,
             source.file_name,
             "attachment found on page",
-            f"no attachment named {source.file_name!r} on {page_url} ({page_count} page(s) read, "
+            f"no attachment named {file_name!r} on {page_url} ({page_count} page(s) read, "
             f"{len(seen)} attachment(s): {', '.join(seen[:15])}{' …' if len(seen) > 15 else ''}); "
             "set a verified direct_url in data/sources.csv if the publisher names it differently",
         )
     year = source.reporting_year.strip()
-    if year in source.file_name:
+    if year in file_name:
         in_year = named
     else:
         # "… 2013 to 2014" is the release for the year ending March 2014: a page's year is the highest
@@ -268,7 +299,7 @@ def locate_govuk(source: Source, session: requests.Session, path: str, cache: Di
             source.source_id,
             source.file_name,
             "attachment matches reporting year",
-            f"{source.file_name!r} is on {page_url} but not on a page for reporting year {year}: "
+            f"{file_name!r} is on {page_url} but not on a page for reporting year {year}: "
             + "; ".join(f"{c.page_title} ({c.page})" for c in named),
         )
     urls = sorted({c.url for c in in_year})
@@ -277,7 +308,7 @@ def locate_govuk(source: Source, session: requests.Session, path: str, cache: Di
             source.source_id,
             source.file_name,
             "attachment unambiguous",
-            f"{len(urls)} attachments named {source.file_name!r} for {year} under {page_url}: "
+            f"{len(urls)} attachments named {file_name!r} for {year} under {page_url}: "
             + "; ".join(f"{c.url} on {c.page}" for c in in_year),
         )
     return urls[0]

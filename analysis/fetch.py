@@ -1,7 +1,8 @@
 """The fetch layer (snapshot stage): every upstream file into the raw cache, with its provenance.
 
 Cache layout: `<cache>/<source_id>/<file_name>` and `<cache>/<source_id>/provenance.json` (the record of
-how and when those exact bytes were retrieved). Modes, from `Settings` (settings.py):
+how and when those exact bytes were retrieved); zips that hold source files are kept once per URL in
+`<cache>/_archives/<key>/archive.zip` with their own provenance.json. Modes, from `Settings` (settings.py):
 
 - mirror (`mirror_dir` set; wins over `base_url`): copy `mirror_dir / source.mirror_path`.
 - mirror over HTTP (`base_url` set): GET `base_url + mirror_path` (tests serve the mirror this way).
@@ -12,9 +13,21 @@ checks, hash, then `os.replace` it over the cached file. A failed fetch therefor
 file and never replaces the last good copy (nor its provenance.json). Each failure is a
 `FetchError(source_id, file, check, detail)`; the check names are:
 
-    file exists in mirror, file name, HTTP status, HTTP timeout, HTTP connection, truncated body,
-    content decoding, non-empty body, size limit, not an HTML page, CSV sanity, size matches manifest,
-    sha256 matches manifest, offline cache
+    file exists in mirror, file name, archive member, member in archive, HTTP status, HTTP timeout,
+    HTTP connection, truncated body, download deadline, content decoding, size limit, size matches
+    manifest, sha256 matches manifest, offline cache, content checked, and the content checks of analysis/formats.py: non-empty body, not an HTML page, content is CSV |
+    text | JSON | a zip archive | an ODS workbook | an XLSX workbook | parquet, content kind for file name
+
+Content, not names: every file, in every mode, is checked by its bytes against the kind its name's
+extension says (formats.check_kind: magic bytes and structure), before it is hashed into the cache. A
+zip served for a .hexjson, or an HTML error page for a .csv, fails and leaves the last good copy alone.
+
+Zip members (manifest column `archive_member`, e.g. `data/<file>.csv` of an EES release's "all files"
+zip): the located URL (direct_url, discovered, or base URL + mirror_path) or the mirror file is the ZIP.
+It is downloaded once per run and URL (cached, conditional GET as for any file), checked as a zip, and
+the member extracted into `<cache>/<source_id>/<file_name>`; size, sha256 and content checks apply to
+the member, the file the readers read. A missing member fails with "member in archive", naming the
+zip's closest file names. Provenance records the zip's URL, sha256 and size and the member.
 
 Integrity: in both mirror modes the bytes and sha256 must equal `expected_bytes`/`expected_sha256` from
 data/sources.csv when set (the mirror must be the files the manifest describes). In production a
@@ -23,8 +36,13 @@ stderr) for the release-watch and for review.
 
 HTTP: connect/read timeouts; up to `max_retries` retries with exponential backoff on connection errors,
 timeouts, truncated bodies, 429 and 5xx (a `Retry-After` in seconds or as a date is honoured, capped at
-`max_retry_after_seconds`); other statuses fail at once. When a verified cached copy exists for the same
-URL, the request carries If-None-Match / If-Modified-Since; a 304 reuses the cached file (status
+`max_retry_after_seconds`); other statuses fail at once. Two budgets bound a download (settings.py):
+a try fails after `download_stall_seconds` without a new byte (the read timeout, "HTTP timeout"), and
+each file has `download_deadline_seconds` in all, tries, backoff and Retry-After waits included. No
+socket wait is longer than the time left, a watchdog ends a body still trickling in at the deadline,
+and a wait that would end past it is not started: each fails at once with the check "download
+deadline" (with the default 30 s and 300 s, a stalled server fails after 5 tries of 30 s each, about
+158 s). When a verified cached copy exists for the same URL, the request carries If-None-Match / If-Modified-Since; a 304 reuses the cached file (status
 "not-modified"; its `retrieved_at` stays the time those bytes were retrieved).
 
 `FFH_OFFLINE` (Settings.offline): HTTP modes make no request and use the verified cached copy (status
@@ -32,37 +50,45 @@ URL, the request carries If-None-Match / If-Modified-Since; a 304 reuses the cac
 
 data/provenance.csv (`write_provenance_summary`), the committed summary, one row per source_id:
 `source_id,file_name,url,bytes,sha256,etag,last_modified,retrieved_at,mode`.
-- `url` is where the file is published: the URL fetched in production; when the bytes came from the
-  mirror (mode `mirror` or `mirror-http`) it is the source's `page_url`, the publisher's page the mirror
-  copy stands for. A local path or a test server's address would say nothing true to a reader.
+- `url` is where the file is published: the URL fetched in production (for a zip member, the zip's URL
+  with the member as fragment: `<zip URL>#data/<file>.csv`); when the bytes came from the mirror (mode
+  `mirror` or `mirror-http`) it is the source's `page_url`, the publisher's page the mirror copy stands
+  for. A local path or a test server's address would say nothing true to a reader.
 - `etag`/`last_modified` are the publisher's validators, so they are blank unless mode is `production`.
 - `retrieved_at` is kept from the previous summary while the sha256 is unchanged, so re-running on
   unchanged sources writes a byte-identical file.
+- Nothing unchecked is recorded: a provenance record (provenance.json, and a row here) exists only for
+  bytes that passed the content check; `Provenance.content` says what they were found to be, and both
+  writers refuse a record without it. A copy reused on a 304 or offline is checked again first.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
+import difflib
 import hashlib
 import io
 import json
 import os
+import socket
 import sys
 import tempfile
+import threading
 import time
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3
 
-from analysis import discovery, settings
+from analysis import discovery, formats, settings
 from analysis.errors import FetchError
 from analysis.manifest import Source
 from analysis.settings import Settings
@@ -71,6 +97,8 @@ MAX_BYTES = 200 * 1024 * 1024
 PROGRESS_MIN_BYTES = 1024 * 1024
 CHUNK_BYTES = 256 * 1024
 PROVENANCE_JSON = "provenance.json"
+ARCHIVES_DIR = "_archives"  # <cache>/_archives/<key of the URL>/archive.zip: zips that hold source files
+ARCHIVE_FILE = "archive.zip"
 SUMMARY_COLUMNS = [
     "source_id",
     "file_name",
@@ -102,6 +130,10 @@ class Provenance:
     public_url: str = ""  # the URL stated in data/provenance.csv (see module docstring)
     origin: str = ""  # "production" | "mirror" | "mirror-http"
     manifest_sha256_matches: bool | None = None  # None when the manifest has no sha256
+    content: str = ""  # what formats.check_kind found the bytes to be; never blank in a record written
+    archive_member: str = ""  # the file is this member of the zip at `url` (manifest `archive_member`)
+    archive_sha256: str = ""  # ... and the zip's own sha256 and size, as retrieved
+    archive_bytes: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -113,6 +145,22 @@ class Provenance:
         return cls(**{key: value for key, value in data.items() if key in known})
 
 
+@dataclass(frozen=True)
+class _Target:
+    """One file the HTTP code downloads: a source's file, or the zip archive a source's file is in."""
+
+    source: Source  # names the source and its file in errors
+    path: Path  # where the checked bytes are kept
+    record_path: Path  # their provenance.json
+    kind: str | None  # the content kind they must be (formats.KINDS); None: from source.file_name
+    manifest: bool  # expected_bytes / expected_sha256 describe these bytes (not so for an archive)
+    name: str  # the file name recorded in provenance
+
+    @property
+    def label(self) -> str:
+        return self.source.source_id if self.manifest else f"{self.source.source_id} (zip)"
+
+
 @dataclass
 class FetchedFile:
     source_id: str
@@ -121,13 +169,42 @@ class FetchedFile:
 
 
 class _Retryable(Exception):
-    """A transient failure: retried, then reported as FetchError(check, detail)."""
+    """A transient failure: retried, then reported as FetchError(check, detail). `deadline`: the try was
+    cut short because the file's download deadline ran out (so no further try is possible)."""
 
-    def __init__(self, check: str, detail: str, wait: float | None = None):
+    def __init__(self, check: str, detail: str, wait: float | None = None, deadline: bool = False):
         super().__init__(detail)
         self.check = check
         self.detail = detail
         self.wait = wait
+        self.deadline = deadline
+
+
+class _Watchdog:
+    """Ends a body download at the deadline: a server trickling a byte now and then never trips the
+    stall timeout, so at the deadline the socket is shut down, which ends the blocked read."""
+
+    def __init__(self, response: requests.Response, seconds: float):
+        self.fired = False
+        self._response = response
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = _socket_of(self._response)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
 
 
 def _now() -> str:
@@ -181,7 +258,7 @@ class Fetcher:
         settings: Settings,
         session: requests.Session | None = None,
         connect_timeout: float = 5,
-        read_timeout: float = 60,
+        read_timeout: float | None = None,
         max_retries: int = 4,
         backoff_seconds: float = 0.5,
         progress: bool = True,
@@ -190,11 +267,17 @@ class Fetcher:
         max_retry_after_seconds: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         progress_stream: TextIO | None = None,
+        deadline_seconds: float | None = None,
     ):
         self.settings = settings
         self.session = session if session is not None else _default_session()
         self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
+        # no new byte for this long fails a try (settings.download_stall_seconds unless given)
+        self.read_timeout = read_timeout if read_timeout is not None else settings.download_stall_seconds
+        # the budget for one file, all tries and waits included (settings.download_deadline_seconds)
+        self.deadline_seconds = (
+            deadline_seconds if deadline_seconds is not None else settings.download_deadline_seconds
+        )
         self.max_retries = max_retries
         self.backoff_seconds = backoff_seconds
         self.progress = progress
@@ -204,6 +287,8 @@ class Fetcher:
         self._sleep = sleep
         self._file_bytes_transferred = 0
         self.discovery_cache = discovery.DiscoveryCache()
+        # archives fetched and checked in this run, by URL or mirror path: (path, provenance)
+        self._archives: dict[str, tuple[Path, Provenance]] = {}
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -230,7 +315,10 @@ class Fetcher:
             url = self.settings.base_url + quote(source.mirror_path.lstrip("/"))
         else:
             url = discovery.locate(source, self.session, self.discovery_cache)
-        return self._download(source, url)
+        if source.archive_member:
+            return self._fetch_member(source, url)
+        target = self._source_target(source)
+        return FetchedFile(source.source_id, target.path, self._download(target, url))
 
     def fetch_all(self, sources: Iterable[Source] | Mapping[str, Source]) -> dict[str, FetchedFile]:
         """Fetch every source in order; the first failure raises (nothing later is attempted)."""
@@ -250,15 +338,40 @@ class Fetcher:
     def _provenance_path(self, source: Source) -> Path:
         return self.settings.cache_dir / source.source_id / PROVENANCE_JSON
 
+    def _source_target(self, source: Source) -> _Target:
+        return _Target(
+            source, self.cache_path(source), self._provenance_path(source), None, True, source.file_name
+        )
+
+    def _archive_target(self, source: Source, url: str) -> _Target:
+        """The zip at `url`, kept once for every source that reads a member of it."""
+        directory = self.settings.cache_dir / ARCHIVES_DIR / hashlib.sha256(url.encode()).hexdigest()[:16]
+        name = urlsplit(url).path.rsplit("/", 1)[-1] or "archive.zip"
+        return _Target(source, directory / ARCHIVE_FILE, directory / PROVENANCE_JSON, "zip", False, name)
+
     @staticmethod
     def _check_file_name(source: Source) -> None:
         name = source.file_name
         if not name or name in {".", "..", PROVENANCE_JSON} or "/" in name or "\\" in name:
             raise FetchError(source.source_id, name, "file name", f"{name!r} cannot name a file in the cache")
+        member = source.archive_member
+        if member and (
+            member.startswith("/") or "\\" in member or any(p in {"", ".", ".."} for p in member.split("/"))
+        ):
+            raise FetchError(
+                source.source_id,
+                name,
+                "archive member",
+                f"{member!r} is not a relative path inside a zip (like data/<file>.csv)",
+            )
 
     def cached(self, source: Source) -> Provenance | None:
         """The cached copy's provenance if the file is there and still has the recorded sha256."""
-        path, record_path = self.cache_path(source), self._provenance_path(source)
+        return self._cached(self._source_target(source))
+
+    @staticmethod
+    def _cached(target: _Target) -> Provenance | None:
+        path, record_path = target.path, target.record_path
         if not path.is_file() or not record_path.is_file():
             return None
         try:
@@ -269,11 +382,16 @@ class Fetcher:
             return None
         return record
 
-    def _write_provenance(self, source: Source, record: Provenance) -> None:
-        _atomic_write_text(self._provenance_path(source), record.to_json())
+    def _write_provenance(self, target: _Target, record: Provenance) -> None:
+        _require_content_checked(record)
+        _atomic_write_text(target.record_path, record.to_json())
 
     def _public_url(self, source: Source, url: str) -> str:
-        return url if self.origin == "production" else source.page_url
+        """The URL data/provenance.csv states: in production the URL fetched (for a zip member, the zip's
+        URL with the member as its fragment, `…/files#data/x.csv`); from a mirror, the publisher's page."""
+        if self.origin != "production":
+            return source.page_url
+        return f"{url}#{quote(source.archive_member, safe='/')}" if source.archive_member else url
 
     # --- mirror -------------------------------------------------------------------------------
 
@@ -293,8 +411,11 @@ class Fetcher:
                 "size limit",
                 f"{mirror_file} is {size:,} bytes, over the {self.max_bytes:,} byte limit",
             )
+        if source.archive_member:
+            return self._member_from_mirror(source, mirror_file)
+        target = self._source_target(source)
         progress = _Progress(source.source_id, size, self.progress, self.progress_stream)
-        with mirror_file.open("rb") as reader, self._staging(source) as staging:
+        with mirror_file.open("rb") as reader, self._staging(target) as staging:
             digest = hashlib.sha256()
             copied = 0
             for chunk in iter(lambda: reader.read(CHUNK_BYTES), b""):
@@ -304,7 +425,7 @@ class Fetcher:
                 progress.update(copied)
             staging.handle.close()
             sha = digest.hexdigest()
-            _check_content(source, staging.path, copied, str(mirror_file))
+            content = _check_content(source, staging.path, str(mirror_file))
             self._check_manifest(source, copied, sha, str(mirror_file))
             record = Provenance(
                 source_id=source.source_id,
@@ -320,10 +441,131 @@ class Fetcher:
                 public_url=self._public_url(source, ""),
                 origin=self.origin,
                 manifest_sha256_matches=(sha == source.expected_sha256) if source.expected_sha256 else None,
+                content=content.label,
             )
-            staging.commit(self.cache_path(source))
-        self._write_provenance(source, record)
-        return FetchedFile(source.source_id, self.cache_path(source), record)
+            staging.commit(target.path)
+        self._write_provenance(target, record)
+        return FetchedFile(source.source_id, target.path, record)
+
+    def _member_from_mirror(self, source: Source, mirror_file: Path) -> FetchedFile:
+        """A member of a zip in the mirror: the zip is checked where it lies, the member extracted."""
+        key = str(mirror_file)
+        if key not in self._archives:
+            content = _check_content(source, mirror_file, str(mirror_file), expected="zip")
+            record = Provenance(
+                source_id=source.source_id,
+                url=mirror_file.resolve().as_uri(),
+                retrieved_at=_now(),
+                bytes=mirror_file.stat().st_size,
+                sha256=_sha256_of(mirror_file),
+                etag="",
+                last_modified="",
+                mode="mirror",
+                status="copied",
+                file_name=mirror_file.name,
+                public_url=source.page_url,
+                origin=self.origin,
+                content=content.label,
+            )
+            self._archives[key] = (mirror_file, record)
+        return self._extract_member(source, *self._archives[key], where=str(mirror_file))
+
+    # --- zip archive members ------------------------------------------------------------------
+
+    def _fetch_member(self, source: Source, url: str) -> FetchedFile:
+        """Download the zip at `url` (once per run; cached, conditional GET), then extract the member."""
+        if url not in self._archives:
+            target = self._archive_target(source, url)
+            self._archives[url] = (target.path, self._download(target, url))
+        return self._extract_member(source, *self._archives[url], where=url)
+
+    def _extract_member(
+        self, source: Source, archive_path: Path, archive: Provenance, where: str
+    ) -> FetchedFile:
+        """Extract `source.archive_member` into the cache; size, content and manifest are the member's."""
+        member, target = source.archive_member, self._source_target(source)
+        where = f"{where} [{member}]"
+
+        def fail(check: str, detail: str) -> FetchError:
+            return FetchError(source.source_id, source.file_name, check, f"{where}: {detail}")
+
+        try:
+            bundle = zipfile.ZipFile(archive_path)
+        except (zipfile.BadZipFile, OSError) as exc:  # it passed the zip check: only if changed since
+            raise fail("content is a zip archive", f"the zip does not open ({exc})") from None
+        with bundle:
+            infos = [info for info in bundle.infolist() if info.filename == member]
+            if not infos:
+                files = [name for name in bundle.namelist() if not name.endswith("/")]
+                closest = difflib.get_close_matches(member, files, n=5, cutoff=0.0)
+                raise fail(
+                    "member in archive",
+                    f"the zip has no member {member!r}; the closest of its {len(files)} files: "
+                    + (", ".join(repr(name) for name in closest) or "none"),
+                )
+            if len(infos) > 1 or infos[0].is_dir():
+                raise fail(
+                    "member in archive", f"{member!r} is not one file in the zip ({len(infos)} entries)"
+                )
+            info = infos[0]
+            if info.file_size > self.max_bytes:
+                raise fail("size limit", f"{info.file_size:,} bytes, over the {self.max_bytes:,} byte limit")
+            progress = _Progress(source.source_id, info.file_size, self.progress, self.progress_stream)
+            with self._staging(target) as staging:
+                digest = hashlib.sha256()
+                size = 0
+                try:
+                    with bundle.open(info) as reader:
+                        for chunk in iter(lambda: reader.read(CHUNK_BYTES), b""):
+                            size += len(chunk)
+                            if size > self.max_bytes:
+                                raise fail(
+                                    "size limit", f"over the {self.max_bytes:,} byte limit when extracted"
+                                )
+                            staging.handle.write(chunk)
+                            digest.update(chunk)
+                            progress.update(size)
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+                    raise fail("member in archive", f"does not extract ({exc})") from None
+                staging.handle.close()
+                sha = digest.hexdigest()
+                content = _check_content(source, staging.path, where)
+                if self.origin != "production":
+                    self._check_manifest(source, size, sha, where)
+                matches = self._note_new_version(source, sha)
+                record = Provenance(
+                    source_id=source.source_id,
+                    url=archive.url,
+                    retrieved_at=archive.retrieved_at,
+                    bytes=size,
+                    sha256=sha,
+                    etag=archive.etag,
+                    last_modified=archive.last_modified,
+                    mode=archive.mode,
+                    status=archive.status,
+                    file_name=source.file_name,
+                    public_url=self._public_url(source, archive.url),
+                    origin=self.origin,
+                    manifest_sha256_matches=matches,
+                    content=content.label,
+                    archive_member=member,
+                    archive_sha256=archive.sha256,
+                    archive_bytes=archive.bytes,
+                )
+                staging.commit(target.path)
+        self._write_provenance(target, record)
+        return FetchedFile(source.source_id, target.path, record)
+
+    def _note_new_version(self, source: Source, sha: str) -> bool | None:
+        """Whether `sha` is the manifest's (None: it has none); a new upstream version is reported."""
+        matches = (sha == source.expected_sha256) if source.expected_sha256 else None
+        if matches is False:
+            print(
+                f"  {source.source_id}: new upstream version (sha256 {sha[:12]}…, manifest "
+                f"{source.expected_sha256[:12]}…)",
+                file=self.progress_stream or sys.stderr,
+            )
+        return matches
 
     def _check_manifest(self, source: Source, size: int, sha: str, where: str) -> None:
         """Mirror integrity: the copy must be the file the manifest describes."""
@@ -353,12 +595,16 @@ class Fetcher:
                 "offline cache",
                 f"FFH_OFFLINE is set and there is no verified cached copy at {self.cache_path(source)}",
             )
-        return FetchedFile(source.source_id, self.cache_path(source), replace(record, status="cached"))
+        content = _check_content(source, self.cache_path(source), str(self.cache_path(source)))
+        record = replace(record, status="cached", content=content.label)
+        return FetchedFile(source.source_id, self.cache_path(source), record)
 
     # --- HTTP ---------------------------------------------------------------------------------
 
-    def _download(self, source: Source, url: str) -> FetchedFile:
-        cached = self.cached(source)
+    def _download(self, target: _Target, url: str) -> Provenance:
+        """GET `url` into `target` with retries inside the deadline; returns the provenance written."""
+        source = target.source
+        cached = self._cached(target)
         headers: dict[str, str] = {}
         if cached is not None and cached.url == url:
             if cached.etag:
@@ -367,16 +613,26 @@ class Fetcher:
                 headers["If-Modified-Since"] = cached.last_modified
         else:
             cached = None
-        failure: _Retryable | None = None
+        failures: list[_Retryable] = []
         attempts = self.max_retries + 1
+        deadline = time.monotonic() + self.deadline_seconds
         for attempt in range(attempts):
             try:
-                return self._attempt(source, url, headers, cached)
+                return self._attempt(target, url, headers, cached, deadline)
             except _Retryable as exc:
-                failure = exc
+                failures.append(exc)
+                if exc.deadline:
+                    raise self._deadline_error(source, url, failures) from None
                 if attempt + 1 < attempts:
-                    self._sleep(exc.wait if exc.wait is not None else self.backoff_seconds * 2**attempt)
-        assert failure is not None
+                    wait = exc.wait if exc.wait is not None else self.backoff_seconds * 2**attempt
+                    left = deadline - time.monotonic()
+                    if wait >= left:
+                        raise self._deadline_error(source, url, failures, wait, left) from None
+                    before = time.monotonic()
+                    self._sleep(wait)
+                    # a wait costs the budget in full, even when `sleep` returned early (tests record it)
+                    deadline -= max(wait - (time.monotonic() - before), 0.0)
+        failure = failures[-1]
         raise FetchError(
             source.source_id,
             source.file_name,
@@ -384,21 +640,73 @@ class Fetcher:
             f"{failure.detail} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})",
         )
 
+    def _deadline_error(
+        self,
+        source: Source,
+        url: str,
+        failures: list[_Retryable],
+        wait: float | None = None,
+        left: float | None = None,
+    ) -> FetchError:
+        """The file's download deadline ran out (`wait`: a backoff or Retry-After that would outlast it)."""
+        budget = f"the {self.deadline_seconds:g} s download deadline (FFH_DOWNLOAD_DEADLINE_SECONDS)"
+        tries = f"{len(failures)} attempt{'s' if len(failures) > 1 else ''}"
+        last = failures[-1]
+        left_text = f"{max(left or 0.0, 0.0):.1f} s"
+        if wait is not None and last.wait is not None:
+            detail = (
+                f"{last.detail} asks to retry after {wait:g} s (Retry-After), but only {left_text} of "
+                f"{budget} is left ({tries})"
+            )
+        elif wait is not None:
+            detail = (
+                f"{last.check}: {last.detail}; a retry after the {wait:g} s backoff would start past "
+                f"{budget} ({left_text} left, {tries})"
+            )
+        else:
+            earlier = [f for f in failures[:-1] if not f.deadline]
+            cause = f"the last try was cut off: {last.detail}"
+            if earlier:
+                cause += f"; before it: {earlier[-1].check}: {earlier[-1].detail}"
+            detail = f"no complete download within {budget} ({tries}; {cause})"
+        return FetchError(source.source_id, source.file_name, "download deadline", detail)
+
     def _attempt(
-        self, source: Source, url: str, headers: dict[str, str], cached: Provenance | None
-    ) -> FetchedFile:
+        self,
+        target: _Target,
+        url: str,
+        headers: dict[str, str],
+        cached: Provenance | None,
+        deadline: float,
+    ) -> Provenance:
+        source = target.source
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _Retryable("download deadline", f"{url}: no time was left for it", deadline=True)
+        # no socket wait may outlast the deadline: a timeout cut to the time left means it ran out
+        connect_timeout, read_timeout = min(self.connect_timeout, left), min(self.read_timeout, left)
         try:
             response = self.session.get(
-                url, headers=headers, stream=True, timeout=(self.connect_timeout, self.read_timeout)
+                url, headers=headers, stream=True, timeout=(connect_timeout, read_timeout)
             )
+        except requests.ConnectTimeout as exc:
+            raise _Retryable(
+                "HTTP timeout",
+                f"{url}: no connection within {connect_timeout:g} s ({exc})",
+                deadline=connect_timeout < self.connect_timeout,
+            ) from None
         except requests.Timeout as exc:
-            raise _Retryable("HTTP timeout", f"{url}: no response within the timeout ({exc})") from None
+            raise _Retryable(
+                "HTTP timeout",
+                f"{url}: no response within {read_timeout:g} s ({exc})",
+                deadline=read_timeout < self.read_timeout,
+            ) from None
         except requests.ConnectionError as exc:
             raise _Retryable("HTTP connection", f"{url}: {exc}") from None
         with response:
             status = response.status_code
             if status == 304 and cached is not None:
-                return self._not_modified(source, url, cached, response)
+                return self._not_modified(target, url, cached, response)
             if status == 429 or 500 <= status < 600:
                 raise _Retryable(
                     "HTTP status",
@@ -412,7 +720,7 @@ class Fetcher:
                     "HTTP status",
                     f"HTTP {status} {response.reason or ''} for {url}".replace("  ", " "),
                 )
-            return self._receive(source, url, response)
+            return self._receive(target, url, response, deadline, read_timeout < self.read_timeout)
 
     def _retry_after(self, response: requests.Response) -> float | None:
         value = response.headers.get("Retry-After", "").strip()
@@ -428,24 +736,32 @@ class Fetcher:
         return min(max(seconds, 0.0), self.max_retry_after_seconds)
 
     def _not_modified(
-        self, source: Source, url: str, cached: Provenance, response: requests.Response
-    ) -> FetchedFile:
-        if self.origin == "mirror-http":
+        self, target: _Target, url: str, cached: Provenance, response: requests.Response
+    ) -> Provenance:
+        source = target.source
+        if self.origin == "mirror-http" and target.manifest:
             # the manifest may have changed since the copy was cached: the reused bytes must still match
-            self._check_manifest(source, cached.bytes, cached.sha256, str(self.cache_path(source)))
+            self._check_manifest(source, cached.bytes, cached.sha256, str(target.path))
+        # the copy may have been cached before this content check existed, or under a different name
+        content = _check_content(source, target.path, str(target.path), target.kind)
         record = replace(
             cached,
+            content=content.label,
             status="not-modified",
             mode="http",
             etag=response.headers.get("ETag") or cached.etag,
             last_modified=response.headers.get("Last-Modified") or cached.last_modified,
-            public_url=self._public_url(source, url),
+            public_url=self._public_url(source, url) if target.manifest else url,
             origin=self.origin,
         )
-        self._write_provenance(source, record)
-        return FetchedFile(source.source_id, self.cache_path(source), record)
+        self._write_provenance(target, record)
+        return record
 
-    def _receive(self, source: Source, url: str, response: requests.Response) -> FetchedFile:
+    def _receive(
+        self, target: _Target, url: str, response: requests.Response, deadline: float, cut: bool
+    ) -> Provenance:
+        """Stream the body into staging (`cut`: the read timeout was cut to the time left)."""
+        source = target.source
         content_length = _int_header(response, "Content-Length")
         content_type = response.headers.get("Content-Type", "")
         if content_length is not None and content_length > self.max_bytes:
@@ -464,13 +780,23 @@ class Fetcher:
             )
         encoded = response.headers.get("Content-Encoding", "identity").lower() not in {"", "identity"}
         progress = _Progress(
-            source.source_id, None if encoded else content_length, self.progress, self.progress_stream
+            target.label, None if encoded else content_length, self.progress, self.progress_stream
         )
-        with self._staging(source) as staging:
+        with self._staging(target) as staging, _Watchdog(response, deadline - time.monotonic()) as watchdog:
             digest = hashlib.sha256()
             received = 0
+
+            def out_of_time() -> _Retryable:
+                return _Retryable(
+                    "download deadline",
+                    f"{url}: the body was still arriving at the deadline ({received:,} bytes read so far)",
+                    deadline=True,
+                )
+
             try:
                 for chunk in response.iter_content(CHUNK_BYTES):
+                    if watchdog.fired or time.monotonic() >= deadline:
+                        raise out_of_time()
                     received += len(chunk)
                     if received > self.max_bytes:
                         raise FetchError(
@@ -482,26 +808,14 @@ class Fetcher:
                     staging.handle.write(chunk)
                     digest.update(chunk)
                     progress.update(received)
-            except requests.exceptions.ChunkedEncodingError as exc:
-                raise _Retryable(
-                    "truncated body", f"{url}: body ended early after {received:,} bytes ({exc})"
-                ) from None
-            except requests.exceptions.ContentDecodingError as exc:
-                raise FetchError(
-                    source.source_id, source.file_name, "content decoding", f"{url}: {exc}"
-                ) from None
-            except requests.ConnectionError as exc:
-                if exc.args and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError):
-                    raise _Retryable(
-                        "HTTP timeout", f"{url}: body stalled after {received:,} bytes"
-                    ) from None
-                raise _Retryable(
-                    "HTTP connection", f"{url}: connection lost after {received:,} bytes ({exc})"
-                ) from None
-            except requests.Timeout:
-                raise _Retryable("HTTP timeout", f"{url}: body stalled after {received:,} bytes") from None
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                if watchdog.fired:
+                    raise out_of_time() from None
+                raise _body_failure(source, url, received, exc, cut) from None
             finally:
                 self._file_bytes_transferred += _wire_bytes(response, received)
+            if watchdog.fired:  # a shut-down socket ends a body of unknown length as if it were complete
+                raise out_of_time()
             staging.handle.close()
             wire = _wire_bytes(response, received)
             if content_length is not None and wire != content_length:
@@ -510,16 +824,10 @@ class Fetcher:
                     f"{url}: Content-Length is {content_length:,} but {wire:,} bytes arrived",
                 )
             sha = digest.hexdigest()
-            _check_content(source, staging.path, received, url)
-            if self.origin == "mirror-http":
+            content = _check_content(source, staging.path, url, target.kind)
+            if self.origin == "mirror-http" and target.manifest:
                 self._check_manifest(source, received, sha, url)
-            matches = (sha == source.expected_sha256) if source.expected_sha256 else None
-            if matches is False:
-                print(
-                    f"  {source.source_id}: new upstream version (sha256 {sha[:12]}…, manifest "
-                    f"{source.expected_sha256[:12]}…)",
-                    file=self.progress_stream or sys.stderr,
-                )
+            matches = self._note_new_version(source, sha) if target.manifest else None
             record = Provenance(
                 source_id=source.source_id,
                 url=url,
@@ -530,19 +838,20 @@ class Fetcher:
                 last_modified=response.headers.get("Last-Modified", ""),
                 mode="http",
                 status="downloaded",
-                file_name=source.file_name,
-                public_url=self._public_url(source, url),
+                file_name=target.name,
+                public_url=self._public_url(source, url) if target.manifest else url,
                 origin=self.origin,
                 manifest_sha256_matches=matches,
+                content=content.label,
             )
-            staging.commit(self.cache_path(source))
-        self._write_provenance(source, record)
-        return FetchedFile(source.source_id, self.cache_path(source), record)
+            staging.commit(target.path)
+        self._write_provenance(target, record)
+        return record
 
-    def _staging(self, source: Source) -> _Staging:
-        directory = self.settings.cache_dir / source.source_id
-        directory.mkdir(parents=True, exist_ok=True)
-        return _Staging(directory, source.file_name)
+    @staticmethod
+    def _staging(target: _Target) -> _Staging:
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+        return _Staging(target.path.parent, target.path.name)
 
 
 class _Staging:
@@ -568,6 +877,33 @@ class _Staging:
             self.path.unlink(missing_ok=True)
 
 
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The socket a streamed response reads from: the pooled connection's, or (when the connection was
+    already detached, as for a body that ends when the server closes) the one under the response's
+    file object. None when there is none (e.g. a test adapter's in-memory body)."""
+    raw = response.raw
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is None:
+        sock = getattr(getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _body_failure(source: Source, url: str, received: int, exc: Exception, cut: bool) -> Exception:
+    """What a failure while streaming a body is: a _Retryable, or a FetchError at once."""
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return _Retryable("truncated body", f"{url}: body ended early after {received:,} bytes ({exc})")
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return FetchError(source.source_id, source.file_name, "content decoding", f"{url}: {exc}")
+    stalled = isinstance(exc, requests.Timeout) or (
+        isinstance(exc, requests.ConnectionError)
+        and bool(exc.args)
+        and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError)
+    )
+    if stalled:  # no new byte within the read timeout; when that was cut to the time left, it ran out
+        return _Retryable("HTTP timeout", f"{url}: body stalled after {received:,} bytes", deadline=cut)
+    return _Retryable("HTTP connection", f"{url}: connection lost after {received:,} bytes ({exc})")
+
+
 def _int_header(response: requests.Response, name: str) -> int | None:
     try:
         return int(response.headers[name])
@@ -588,49 +924,21 @@ def _wire_bytes(response: requests.Response, decoded: int) -> int:
 # --- content checks -------------------------------------------------------------------------------
 
 
-def _check_content(source: Source, path: Path, size: int, where: str) -> None:
-    if size == 0:
-        raise FetchError(source.source_id, source.file_name, "non-empty body", f"{where}: the file is empty")
-    with path.open("rb") as handle:
-        head = handle.read(4096)
-    start = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
-    if start.startswith(b"<!doctype") or start.startswith(b"<html"):
+def _check_content(source: Source, path: Path, where: str, expected: str | None = None) -> formats.Content:
+    """The bytes must be what the file name (or `expected`) says: see analysis/formats.py."""
+    return formats.check_kind(source, path, where, expected)
+
+
+def _require_content_checked(record: Provenance) -> None:
+    """No provenance for bytes that did not pass the content check (they would be recorded as a source)."""
+    if not record.content:
         raise FetchError(
-            source.source_id,
-            source.file_name,
-            "not an HTML page",
-            f"{where}: the body is an HTML page ({head[:60]!r}…), not the file",
+            record.source_id,
+            record.file_name,
+            "content checked",
+            f"refusing to record provenance (sha256 {record.sha256[:12]}…) for bytes that have not passed "
+            "the content check",
         )
-    if source.file_name.lower().endswith(".csv"):
-        _check_csv(source, path, head, where)
-
-
-def _check_csv(source: Source, path: Path, head: bytes, where: str) -> None:
-    def fail(detail: str) -> FetchError:
-        return FetchError(source.source_id, source.file_name, "CSV sanity", f"{where}: {detail}")
-
-    if head.startswith(b"PK\x03\x04"):
-        raise fail("a ZIP archive (e.g. an XLSX/ODS workbook or a zip of files), not CSV text")
-    # EES files are UTF-8 with a byte order mark; some Ofsted exports are cp1252 (e.g. 2024).
-    encoding = None
-    for candidate in ("utf-8-sig", "cp1252"):
-        decoder = codecs.getincrementaldecoder(candidate)()
-        try:
-            with path.open("rb") as handle:
-                for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
-                    if b"\x00" in chunk:
-                        raise fail("contains NUL bytes: binary data, not CSV text")
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        encoding = candidate
-        break
-    if encoding is None:
-        raise fail("decodes neither as UTF-8 nor as cp1252")
-    first_line = head.split(b"\n", 1)[0].decode(encoding, errors="replace")
-    if "," not in first_line:
-        raise fail(f"first line has no comma: {first_line[:80]!r}")
 
 
 # --- provenance summary ---------------------------------------------------------------------------
@@ -670,10 +978,13 @@ def write_provenance_summary(
 
     Rows of sources not in `records` are kept (a partial run does not forget the others) unless
     `known_source_ids` is given, in which case rows for ids outside it are dropped. `retrieved_at` is
-    kept from the previous file while a source's sha256 is unchanged.
+    kept from the previous file while a source's sha256 is unchanged. Every record must carry the
+    content check it passed (`Provenance.content`): otherwise FetchError 'content checked', and
+    nothing is written.
     """
     seen: set[str] = set()
     for record in records:
+        _require_content_checked(record)
         if record.source_id in seen:
             raise ValueError(f"provenance for {record.source_id!r} given twice")
         seen.add(record.source_id)

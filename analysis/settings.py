@@ -22,7 +22,9 @@ Other variables (all optional):
 - FFH_REQUIRE_RAW=1     tests that need the raw source files fail, rather than skip, when they are absent
 - FFH_CHROMIUM          the Chromium binary the browser tests drive (default /usr/bin/chromium)
 - FFH_SITE_DIR          the built site the browser tests serve (default book/_build/html)
-- FFH_DOWNLOAD_STALL_SECONDS, FFH_DOWNLOAD_DEADLINE_SECONDS   per-download time budgets
+- FFH_DOWNLOAD_STALL_SECONDS (default 30): a download try fails when no new byte has arrived for this long
+- FFH_DOWNLOAD_DEADLINE_SECONDS (default 300): the total budget for one file, every try, wait and Retry-After
+  included; when it runs out the fetch fails with the check "download deadline"
 """
 
 from __future__ import annotations
@@ -76,6 +78,12 @@ class Settings:
     # the environment as read, for the few places that start a subprocess (the book build)
     environment: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        for name in ("download_stall_seconds", "download_deadline_seconds"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise ValueError(f"Settings.{name} must be a positive number of seconds, not {value!r}")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
@@ -98,11 +106,9 @@ class Settings:
             require_raw=_flag(env.get("FFH_REQUIRE_RAW")),
             chromium=Path(env.get("FFH_CHROMIUM") or DEFAULT_CHROMIUM),
             site_dir=Path(env.get("FFH_SITE_DIR") or defaults.site_dir),
-            download_stall_seconds=float(
-                env.get("FFH_DOWNLOAD_STALL_SECONDS") or defaults.download_stall_seconds
-            ),
-            download_deadline_seconds=float(
-                env.get("FFH_DOWNLOAD_DEADLINE_SECONDS") or defaults.download_deadline_seconds
+            download_stall_seconds=_seconds(env, "FFH_DOWNLOAD_STALL_SECONDS", defaults.download_stall_seconds),
+            download_deadline_seconds=_seconds(
+                env, "FFH_DOWNLOAD_DEADLINE_SECONDS", defaults.download_deadline_seconds
             ),
             environment=env,
         )
@@ -115,6 +121,19 @@ class Settings:
     def subprocess_env(self, **overrides: str) -> dict[str, str]:
         """The environment a child process (the book build, a pipeline run) starts with."""
         return {**self.environment, **overrides}
+
+
+def _seconds(env: Mapping[str, str], variable: str, default: float) -> float:
+    text = (env.get(variable) or "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"{variable}={text!r}: expected a positive number of seconds")
+    return value
 
 
 def quiet_third_party_libraries() -> None:

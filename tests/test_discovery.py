@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -337,3 +338,84 @@ def test_production_fetch_locates_then_downloads(tmp_path, sources, mirror_dir, 
     assert fetched.provenance.manifest_sha256_matches is True
     assert fetcher.bytes_downloaded() == len(body) + fetcher.discovery_cache.bytes_transferred
     assert fetcher.discovery_cache.bytes_transferred > 0
+
+
+# --- zip members (manifest archive_member) ---------------------------------------------------------------
+
+
+def test_ees_member_of_an_all_files_zip_is_unresolved_without_a_direct_url(sources):
+    session, adapter = session_for(ees_routes())
+    source = replace(
+        sources["dfe-cla-ees-2023-data-guidance"],
+        mirror_path="dfe/children-looked-after/ees-2023/all-files.zip",
+        archive_member="data-guidance/data-guidance.txt",
+    )
+    with pytest.raises(FetchError) as caught:
+        locate(source, session)
+    error = caught.value
+    assert (error.source_id, error.file, error.check) == (
+        "dfe-cla-ees-2023-data-guidance",
+        "data-guidance.txt",
+        "EES all-files zip URL",
+    )
+    assert "unresolved" in error.detail and "set direct_url" in error.detail
+    assert f"find-statistics/{SLUG}" in error.detail
+    assert adapter.requested == []  # no route is guessed
+
+    verified = replace(source, direct_url="https://example.org/verified-all-files.zip")
+    assert locate(verified, session) == "https://example.org/verified-all-files.zip"
+
+
+def test_govuk_zip_attachment_is_found_by_the_zip_name_in_mirror_path(sources):
+    routes = govuk_routes()
+    page_url = next(url for url in routes if url.endswith("2013-to-2014"))
+    page = copy.deepcopy(routes[page_url][1])
+    zip_url = "https://assets.publishing.service.gov.uk/media/fixture-105/SFR36_2014_UnderlyingData.zip"
+    page["details"]["attachments"].append(
+        {
+            "attachment_type": "file",
+            "content_type": "application/zip",
+            "filename": "SFR36_2014_UnderlyingData.zip",
+            "id": "105",
+            "title": "Underlying data (zip)",
+            "url": zip_url,
+        }
+    )
+    routes[page_url] = (200, page)
+    session, _ = session_for(routes)
+    source = replace(
+        sources["dfe-cla-sfr-2014-sfr36-cla2014"],
+        mirror_path="dfe/children-looked-after/sfr-2014/SFR36_2014_UnderlyingData.zip",
+        archive_member="SFR36_CLA2014.csv",
+    )
+    assert locate(source, session) == zip_url
+
+    missing = replace(source, mirror_path="dfe/children-looked-after/sfr-2014/Other.zip")
+    with pytest.raises(FetchError) as caught:
+        locate(missing, session)
+    assert (caught.value.file, caught.value.check) == ("SFR36_CLA2014.csv", "attachment found on page")
+    assert "no attachment named 'Other.zip'" in caught.value.detail
+
+
+def test_production_fetch_of_a_member_from_a_verified_zip_url(
+    tmp_path, sources, mirror_dir, upstream_manifest
+):
+    source = sources["dfe-cla-ees-2023-la-cla-placement-stability"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "data/la_cla_placement_stability.csv", (mirror_dir / source.mirror_path).read_bytes()
+        )
+    zip_url = "https://example.org/verified/all-files.zip"
+    session, adapter = session_for({zip_url: (200, buffer.getvalue())})
+    member = replace(
+        source,
+        mirror_path="dfe/children-looked-after/ees-2023/all-files.zip",
+        archive_member="data/la_cla_placement_stability.csv",
+        direct_url=zip_url,
+    )
+    settings = Settings(cache_dir=tmp_path / "cache", mirror_dir=None, base_url=None, offline=False)
+    fetched = Fetcher(settings, session=session, progress=False, sleep=lambda seconds: None).fetch(member)
+    assert adapter.requested == [zip_url]
+    assert fetched.provenance.sha256 == upstream_manifest[source.mirror_path]["sha256"]
+    assert fetched.provenance.public_url == zip_url + "#data/la_cla_placement_stability.csv"
