@@ -18,7 +18,6 @@ refresh) is written here too, and `changelog_table()` renders it for the book (b
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import os
@@ -32,36 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from analysis import datadiff, settings
-
-CHANGELOG_FILE = settings.DATA_DIR / "changelog.csv"
-CHANGELOG_COLUMNS = [
-    "date",
-    "change",
-    "source_id",
-    "file_name",
-    "old_sha256",
-    "new_sha256",
-    "dataset",
-    "rows_added",
-    "rows_removed",
-    "values_revised",
-    "new_years",
-    "new_la_codes",
-    "revisions",
-    "note",
-]
-# `change` values, in the order a refresh writes them.
-CHANGE_KINDS = (
-    "initial_import",
-    "source_added",
-    "source_changed",
-    "source_removed",
-    "dataset_added",
-    "dataset_changed",
-    "dataset_removed",
+from analysis.changelog import (
+    INITIAL_IMPORT_NOTE,
+    append_changelog,
+    changelog_rows,
+    initial_import_row,
 )
-CHANGELOG_REVISIONS = 10  # revisions quoted per dataset row (old -> new); counts are always complete
-INITIAL_IMPORT_NOTE = "initial import of the published files"
 
 # What the pipeline publishes into an output dir, and so what a refresh copies into data/.
 PUBLISHED_DIRS = ("tidy", "validation")
@@ -271,142 +246,6 @@ def pr_body(diff: dict[str, Any], reports: dict[str, dict[str, Any]], *, max_rev
 # --------------------------------------------------------------------------------------------------
 # The changelog
 # --------------------------------------------------------------------------------------------------
-
-
-def _revision_text(revision: dict[str, Any]) -> str:
-    key = ", ".join(f"{k}={'' if v is None else v}" for k, v in revision["key"].items())
-    old = "(blank)" if revision["old"] is None else revision["old"]
-    new = "(blank)" if revision["new"] is None else revision["new"]
-    return f"{key}: {revision['column']} {old} -> {new}"
-
-
-def changelog_rows(diff: dict[str, Any], date: dt.date) -> list[dict[str, str]]:
-    """One row per upstream file whose sha256 changed and per dataset that changed."""
-    rows: list[dict[str, str]] = []
-    for source in diff["sources"]:
-        rows.append(
-            {
-                "date": date.isoformat(),
-                "change": f"source_{source['change']}",
-                "source_id": source["source_id"],
-                "file_name": source["file_name"],
-                "old_sha256": source["old_sha256"],
-                "new_sha256": source["new_sha256"],
-            }
-        )
-    for name, d in diff["datasets"].items():
-        if d["status"] == "unchanged":
-            continue
-        revisions = d["revisions"][:CHANGELOG_REVISIONS]
-        note = ""
-        if len(d["revisions"]) > CHANGELOG_REVISIONS:
-            note = f"first {CHANGELOG_REVISIONS} of {len(d['revisions'])} revisions quoted"
-        rows.append(
-            {
-                "date": date.isoformat(),
-                "change": f"dataset_{d['status']}",
-                "dataset": name,
-                "rows_added": str(d["rows_added"]),
-                "rows_removed": str(d["rows_removed"]),
-                "values_revised": str(d["values_revised"]),
-                "new_years": " ".join(d["new_years"]),
-                "new_la_codes": " ".join(d["new_la_codes"]),
-                "revisions": "; ".join(_revision_text(r) for r in revisions),
-                "note": note,
-            }
-        )
-    return [{column: row.get(column, "") for column in CHANGELOG_COLUMNS} for row in rows]
-
-
-def read_changelog(path: Path = CHANGELOG_FILE) -> list[dict[str, str]]:
-    if not path.is_file():
-        return []
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames != CHANGELOG_COLUMNS:
-            raise ValueError(f"{path}: columns {reader.fieldnames} are not {CHANGELOG_COLUMNS}")
-        return list(reader)
-
-
-def append_changelog(path: Path, rows: list[dict[str, str]]) -> None:
-    """Append rows (writing the header first if the file is new). Existing rows are never rewritten."""
-    new_file = not path.exists() or path.stat().st_size == 0
-    if not new_file:
-        read_changelog(path)  # refuses a file whose header is not CHANGELOG_COLUMNS
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CHANGELOG_COLUMNS, lineterminator="\n")
-        if new_file:
-            writer.writeheader()
-        writer.writerows(rows)
-
-
-def initial_import_row(date: dt.date) -> dict[str, str]:
-    row = {column: "" for column in CHANGELOG_COLUMNS}
-    row.update(date=date.isoformat(), change="initial_import", note=INITIAL_IMPORT_NOTE)
-    return row
-
-
-def changelog_table(path: Path = CHANGELOG_FILE):
-    """The changelog as an HTML table for the book (newest first)."""
-    from html import escape
-
-    from IPython.display import HTML
-
-    rows = list(reversed(read_changelog(path)))
-    headers = [
-        "Date",
-        "What changed",
-        "Source file (sha256 old → new)",
-        "Dataset",
-        "Rows +/−",
-        "Values revised",
-        "Details",
-    ]
-    labels = {
-        "initial_import": "initial import",
-        "source_added": "new source file",
-        "source_changed": "source file changed",
-        "source_removed": "source file removed",
-        "dataset_added": "new dataset",
-        "dataset_changed": "dataset revised",
-        "dataset_removed": "dataset removed",
-    }
-    body = []
-    for row in rows:
-        source = ""
-        if row["source_id"]:
-            old = row["old_sha256"][:12] or "none"
-            new = row["new_sha256"][:12] or "none"
-            source = f"{escape(row['source_id'])}<br><small>{escape(row['file_name'])}</small><br><code>{old}</code> → <code>{new}</code>"
-        counts = f"+{row['rows_added'] or 0} / −{row['rows_removed'] or 0}" if row["dataset"] else ""
-        details = []
-        if row["new_years"]:
-            details.append(f"new years: {escape(row['new_years'])}")
-        if row["new_la_codes"]:
-            details.append(f"new LA codes: {escape(row['new_la_codes'])}")
-        if row["revisions"]:
-            items = "".join(f"<li>{escape(r)}</li>" for r in row["revisions"].split("; "))
-            details.append(f"<ul>{items}</ul>")
-        if row["note"]:
-            details.append(escape(row["note"]))
-        cells = [
-            escape(row["date"]),
-            escape(labels.get(row["change"], row["change"])),
-            source,
-            escape(row["dataset"]),
-            counts,
-            escape(row["values_revised"]),
-            "<br>".join(details),
-        ]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(f'<th scope="col">{h}</th>' for h in headers)
-    caption = "Data changelog: every refresh that changed a source file or a published value, newest first."
-    html = (
-        f'<table class="ffh-changelog"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
-    return HTML(html)
 
 
 # --------------------------------------------------------------------------------------------------

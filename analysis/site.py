@@ -213,6 +213,106 @@ def last_refreshed_text() -> str:
     return data.format_date(data.last_refreshed())
 
 
+def corrections_table() -> HTMLBlock:
+    """data/reference/corrections.csv: every publisher's error corrected here, with reason and evidence."""
+    from analysis import corrections, data
+
+    rows = []
+    source_rows = data.sources()
+    for row in corrections.load(data.data_dir() / "reference"):
+        source = source_rows.get(row.source)
+        what = (
+            f"{source['publisher']}: {source['file_name']} ({source['release_title']})"
+            if source
+            else f"every release of the table {row.source}"
+        )
+        record = "the whole file" if row.whole_file else row.record.replace(";", "; ").replace("|", ", ")
+        rows.append(
+            [
+                what,
+                record,
+                row.field,
+                row.published_value or "(blank)",
+                row.corrected_value or "no value",
+                row.reason,
+                row.evidence,
+            ]
+        )
+    return HTMLBlock(
+        html_table(
+            rows,
+            ["Published in", "Record", "Field", "As published", "Used here", "Why", "Evidence"],
+            f"Corrections of published values ({len(rows)})",
+        )
+    )
+
+
+def changelog_block(path: Path | None = None) -> HTMLBlock:
+    """The data changelog (data/changelog.csv) as a table, newest first."""
+    from analysis import changelog, data
+
+    rows = list(reversed(changelog.read_changelog(path or data.data_dir() / "changelog.csv")))
+    table_rows = []
+    for row in rows:
+        source = ""
+        if row["source_id"]:
+            old = row["old_sha256"][:12] or "none"
+            new = row["new_sha256"][:12] or "none"
+            source = (
+                f"{_esc(row['file_name'])}<br><small>{_esc(row['source_id'])}</small><br>"
+                f"<code>{old}</code> → <code>{new}</code>"
+            )
+        counts = f"+{row['rows_added'] or 0} / −{row['rows_removed'] or 0}" if row["dataset"] else ""
+        details = []
+        if row["new_years"]:
+            details.append(f"new years: {_esc(row['new_years'])}")
+        if row["new_la_codes"]:
+            details.append(f"new council codes: {_esc(row['new_la_codes'])}")
+        if row["revisions"]:
+            items = "".join(f"<li>{_esc(r)}</li>" for r in row["revisions"].split("; "))
+            details.append(f"<ul>{items}</ul>")
+        if row["note"]:
+            details.append(_esc(row["note"]))
+        table_rows.append(
+            [
+                _esc(row["date"]),
+                _esc(changelog.LABELS.get(row["change"], row["change"])),
+                source,
+                _esc(row["dataset"]),
+                counts,
+                _esc(row["values_revised"]),
+                "<br>".join(details),
+            ]
+        )
+    return html_table(
+        table_rows,
+        [
+            "Date",
+            "What changed",
+            "Source file (sha256 old → new)",
+            "Dataset",
+            "Rows +/−",
+            "Values revised",
+            "Details",
+        ],
+        "Data changelog: every refresh that changed a source file or a published value, newest first.",
+        raw_columns=range(7),
+        css_class="ffh-data-table ffh-changelog",
+    )
+
+
+def write_feed(html_dir: Path, data_dir: Path, site_url: str) -> Path:
+    """changes.xml: the changelog as an Atom feed at the site's root (subscribe to releases and revisions)."""
+    import datetime as dt
+
+    from analysis import changelog
+
+    rows = changelog.read_changelog(Path(data_dir) / "changelog.csv")
+    target = Path(html_dir) / "changes.xml"
+    target.write_text(changelog.atom_feed(rows, site_url, dt.date.today()), encoding="utf-8")
+    return target
+
+
 def refreshed_note() -> HTMLBlock:
     """'Data last retrieved from the publishers on <date>.' (data/provenance.csv)."""
     return HTMLBlock(
@@ -518,6 +618,11 @@ def _chart_store(app: Any) -> Path:
 
 
 def _on_page_context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    root = "../" * pagename.count("/")
+    context["metatags"] = (context.get("metatags") or "") + (
+        f'<link rel="alternate" type="application/atom+xml" title="Far from home: data changes" '
+        f'href="{root}changes.xml">'
+    )
     body = context.get("body")
     if not body or "%%FFH_" not in body:
         return
@@ -983,6 +1088,7 @@ def build(
                 f"jupyter-book build failed (exit {result.returncode}); the previous site in "
                 f"{output} was left as it was. Warnings are errors: see the messages above."
             )
+        write_feed(staged, data_dir, site_url)
         problems = check_site(staged, base_url=site_url)
         if problems:
             raise BuildFailed("the built site failed its checks:\n  " + "\n  ".join(problems[:50]))
