@@ -13,7 +13,12 @@ from analysis.errors import FarFromHomeError
 def _data(args: argparse.Namespace) -> int:
     from analysis import pipeline
 
-    pipeline.run(settings.Settings.from_env(), output_dir=Path(args.output_dir), only=args.only or None)
+    pipeline.run(
+        settings.Settings.from_env(),
+        output_dir=Path(args.output_dir),
+        only=args.only or None,
+        accept_revisions=args.accept_revisions,
+    )
     return 0
 
 
@@ -62,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         "--output-dir", default=str(settings.DATA_DIR), help="where to publish (default: data/)"
     )
     data.add_argument("--only", nargs="*", help="build only these datasets (and what they need)")
+    data.add_argument(
+        "--accept-revisions",
+        action="store_true",
+        help="take in upstream files whose bytes differ from data/sources.csv (the refresh records them)",
+    )
     data.set_defaults(handler=_data)
 
     commands.add_parser("fetch", help="fetch every manifest source into the raw cache").set_defaults(

@@ -763,6 +763,9 @@ def complete_geography(frame: pl.DataFrame, files: GeoFiles) -> pl.DataFrame:
             + "; ".join(
                 str(row) for row in unknown.unique().sort(unknown.columns, nulls_last=True).rows()[:20]
             )
+            + ". If a council was created or re-coded, add it to data/reference/la_reorganisations.csv (and a "
+            "map cell to data/reference/hexmap_cells.csv); if the code is a typo in the file, record a "
+            "correction in data/reference/corrections.csv"
         )
     checked = la_pairs.join(lookup, on="new_la_code", how="left").filter(
         pl.col("region_code").is_not_null()

@@ -21,7 +21,8 @@ import polars as pl
 
 from analysis import geography
 from analysis.datasets import Dataset, SourceFiles, load_datasets
-from analysis.errors import ValidationFailed
+from analysis.csv_writer import formula_like_cells
+from analysis.errors import GeographyError, ValidationFailed
 from analysis.fetch import FetchedFile, Fetcher, write_provenance_summary
 from analysis.manifest import (
     FAMILIES_FILE,
@@ -120,7 +121,19 @@ def build_all(datasets: list[Dataset], source_files: SourceFiles) -> dict[str, p
         started = time.perf_counter()
         frame = dataset.build(source_files, **{name: frames[name] for name in dataset.needs})
         if "geographic_level" in frame.columns:
-            frame = geography.complete_geography(frame, geo)
+            try:
+                frame = geography.complete_geography(frame, geo)
+            except GeographyError as error:
+                files = (
+                    ", ".join(
+                        f"{sid} ({source_files.file_name(sid)})"
+                        for sid in sorted(frame["source_id"].drop_nulls().unique().to_list())
+                        if sid in source_files.ids()
+                    )
+                    if "source_id" in frame.columns
+                    else "no source column"
+                )
+                raise GeographyError(f"dataset {dataset.name!r}, files {files}: {error}") from error
         frames[dataset.name] = frame
         _log(f"  built {dataset.name}: {frame.height:,} rows ({time.perf_counter() - started:.1f}s)")
     return frames
@@ -165,6 +178,7 @@ def run(
     output_dir: Path | None = None,
     only: list[str] | None = None,
     fetcher: Fetcher | None = None,
+    accept_revisions: bool = False,
 ) -> RunResult:
     output_dir = Path(output_dir or settings.data_dir)
     sources = load_sources(settings.sources_manifest)
@@ -174,7 +188,7 @@ def run(
     wanted = wanted_families(datasets, families)
 
     _log("fetch:")
-    fetcher = fetcher or Fetcher(settings)
+    fetcher = fetcher or Fetcher(settings, accept_revisions=accept_revisions)
     fetched = fetcher.fetch_all(required_sources(sources, wanted))
     source_files = SourceFiles(
         sources, {sid: f.path for sid, f in fetched.items()}, reference_dir=settings.reference_dir
@@ -200,6 +214,16 @@ def run(
             except ValidationFailed as error:
                 _log(str(error))
         raise_for_failures(failed[0])
+
+    for name, frame in frames.items():
+        for cell in formula_like_cells(frame):
+            where = ", ".join(
+                f"{k} {cell[k]}" for k in ("source_id", "urn", "file_row", "la_name") if cell.get(k)
+            )
+            _log(
+                f"  neutralised text in {name}.{cell['column']}: {cell['value']!r} ({where}): published with a "
+                "leading ' so no spreadsheet runs it; listed in the validation report"
+            )
 
     _log("publish:")
     written = publish(frames, {d.name: d for d in datasets}, reports, sources, output_dir, settings)

@@ -89,7 +89,7 @@ def validation_failure_dir(env: dict[str, str] | None = None) -> Path:
 
 def cli_pipeline(command: Sequence[str] | None = None, *, env: dict[str, str] | None = None) -> Pipeline:
     """A pipeline that runs `python -m analysis.cli data --output-dir STAGING` in a subprocess."""
-    base = list(command) if command else [sys.executable, "-m", "analysis.cli", "data"]
+    base = list(command) if command else [sys.executable, "-m", "analysis.cli", "data", "--accept-revisions"]
 
     def run(staging: Path) -> PipelineRun:
         failure_dir = validation_failure_dir(env)
@@ -128,7 +128,7 @@ def inprocess_pipeline(
         for stale in failure_dir.glob("*.json"):
             stale.unlink()
         try:
-            pipeline.run(resolved, output_dir=staging, only=only)
+            pipeline.run(resolved, output_dir=staging, only=only, accept_revisions=True)
         except FarFromHomeError as error:
             return PipelineRun(False, 1, f"error: {error}", _read_reports(failure_dir))
         return PipelineRun(True, 0, "")
@@ -303,13 +303,84 @@ def refresh(
                 False, 0, f"the pipeline succeeded but its outputs cannot be compared: {exc}"
             )
             return RefreshResult("failed", None, None, issue_body(failed), [])
-        body = pr_body(diff, read_validation(staging), max_revisions=max_revisions)
-        if not diff["changed"]:
+        revised = revised_sources(base_dir / "sources.csv", staging / "provenance.csv")
+        body = revisions_text(revised) + pr_body(diff, read_validation(staging), max_revisions=max_revisions)
+        if not diff["changed"] and not revised:
             return RefreshResult("unchanged", diff, body, None, [])
         rows = changelog_rows(diff, today)
         append_changelog(changelog, rows)
         publish_staging(staging, base_dir)
+        if revised:
+            update_manifest_checksums(base_dir / "sources.csv", revised)
         return RefreshResult("changed", diff, body, None, rows)
+
+
+def revised_sources(manifest_path: Path, provenance_path: Path) -> list[dict[str, str]]:
+    """Sources whose retrieved bytes differ from the manifest's sha256: a publisher's revised file (same name,
+    new bytes), taken in by the refresh in every mode."""
+    from analysis import fetch, manifest
+
+    if not manifest_path.is_file() or not provenance_path.is_file():
+        return []
+    sources = manifest.load_sources(manifest_path)
+    records = fetch.read_provenance_summary(provenance_path)
+    revised = []
+    for source_id, record in sorted(records.items()):
+        source = sources.get(source_id)
+        if (
+            source
+            and source.expected_sha256
+            and record.get("sha256")
+            and record["sha256"] != source.expected_sha256
+        ):
+            revised.append(
+                {
+                    "source_id": source_id,
+                    "file_name": source.file_name,
+                    "old_sha256": source.expected_sha256,
+                    "new_sha256": record["sha256"],
+                    "old_bytes": str(source.expected_bytes or ""),
+                    "new_bytes": record.get("bytes", ""),
+                }
+            )
+    return revised
+
+
+def update_manifest_checksums(manifest_path: Path, revised: list[dict[str, str]]) -> None:
+    """Write the revised files' new sha256 and size into the manifest (the same pull request as the data)."""
+    from dataclasses import replace
+
+    from analysis import manifest
+
+    sources = manifest.load_sources(manifest_path)
+    for item in revised:
+        source = sources[item["source_id"]]
+        sources[item["source_id"]] = replace(
+            source,
+            expected_sha256=item["new_sha256"],
+            expected_bytes=int(item["new_bytes"]) if item["new_bytes"] else source.expected_bytes,
+        )
+    manifest.write_sources(manifest_path, list(sources.values()))
+
+
+def revisions_text(revised: list[dict[str, str]]) -> str:
+    if not revised:
+        return ""
+    lines = [
+        "## Revised upstream files",
+        "",
+        "The publisher changed these files (same name, new bytes); their new size and sha256 are written into "
+        "`data/sources.csv` by this pull request. The data diff below shows what the revisions changed.",
+        "",
+        "| source | file | old sha256 | new sha256 | bytes (old → new) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| `{r['source_id']}` | {r['file_name']} | `{r['old_sha256']}` | `{r['new_sha256']}` | "
+        f"{r['old_bytes']} → {r['new_bytes']} |"
+        for r in revised
+    ]
+    return "\n".join(lines) + "\n\n"
 
 
 def _write(path: Path | None, text: str | None) -> None:
