@@ -20,8 +20,8 @@ from pathlib import Path
 import polars as pl
 
 from analysis import geography
-from analysis.datasets import Dataset, SourceFiles, load_datasets
 from analysis.csv_writer import formula_like_cells
+from analysis.datasets import Dataset, SourceFiles, load_datasets
 from analysis.errors import GeographyError, ValidationFailed
 from analysis.fetch import FetchedFile, Fetcher, write_provenance_summary
 from analysis.manifest import (
