@@ -28,7 +28,21 @@ settings.quiet_third_party_libraries()
 
 MAX_EXAMPLES = 5
 # Columns that say where a row came from: failing examples carry them, so an error names the file and council.
-TRACE_COLUMNS = ["source_id", "new_la_code", "la_name", "urn", "file_row"]
+TRACE_COLUMNS = [
+    "source_id",
+    "new_la_code",
+    "la_name",
+    "urn",
+    "file_row",
+    # aggregate views name the council that moved a sum and the files of that period
+    "national",
+    "council_sum",
+    "largest_council",
+    "largest_council_code",
+    "largest_value",
+    "largest_previous_value",
+    "sources",
+]
 
 
 @dataclass
@@ -406,6 +420,10 @@ def _named_examples(examples: list[Any], files: dict[str, str]) -> list[Any]:
     """Failing example rows with the file each came from (source_id -> its file name)."""
     named = []
     for example in examples:
+        if isinstance(example, dict):  # counts read back through pandas come as floats: show them as counts
+            example = {
+                k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in example.items()
+            }
         if isinstance(example, dict) and example.get("source_id") in files:
             example = {**example, "file": files[example["source_id"]]}
         elif isinstance(example, dict) and isinstance(example.get("sources"), str):

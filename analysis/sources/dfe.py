@@ -762,6 +762,15 @@ def la_sum_vs_national_view(
         + SUPPRESSED_CELL_ALLOWANCE * pl.col("councils_not_published")
         + (RELATIVE_ALLOWANCE * pl.col("national").abs()).ceil().cast(pl.Int64)
     )
+    previous = la_rows.select(
+        *filters,
+        (pl.col("time_period") + 1).alias("time_period"),
+        pl.col("new_la_code").alias("largest_council_code"),
+        pl.col("value").alias("largest_previous_value"),
+    ).unique(subset=[*filters, "time_period", "largest_council_code"])
+    joined = joined.join(
+        previous, on=[*filters, "time_period", "largest_council_code"], how="left", nulls_equal=True
+    )
     return (
         joined.with_columns(
             difference.alias("difference"),
