@@ -631,8 +631,7 @@ def la_code_for_name(name: str, on_date: date | None = None, source: str = "", *
             f"LA name {name!r}{where} is not an English upper-tier authority: looked up as {key!r} among the "
             f"names in {geography.files.ons_utla.name}, {geography.files.ons_la.name}, "
             f"{geography.files.mysociety_authorities.name}, {geography.files.mysociety_names.name}, "
-            f"{geography.files.reorganisations.name} and {geography.files.name_aliases.name}; if it is a new "
-            f"spelling, add it to {geography.files.name_aliases} with where it was seen"
+            f"{geography.files.reorganisations.name} and {geography.files.name_aliases.name}"
         )
     rows = [geography.by_code[code] for code, _ in candidates]
     if on_date is None:

@@ -161,8 +161,9 @@ def add_geography(homes: pl.DataFrame, source_files: SourceFiles) -> pl.DataFram
             raise GeographyError(
                 f"source {source_id!r}, file {file_name!r}, record {file_row} (URN {urn}): check 'local authority "
                 f"name known' failed: {error}. If it is a new spelling of a council, add it to "
-                "data/reference/la_name_aliases.csv; if a council was reorganised, to "
-                "data/reference/la_reorganisations.csv"
+                "data/reference/la_name_aliases.csv with where it was seen; if a council was created or "
+                "renamed, to data/reference/la_reorganisations.csv; if the list names the wrong council for "
+                "this home, record a correction in data/reference/corrections.csv"
             ) from error
         rows.append(
             {
