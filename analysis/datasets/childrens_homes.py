@@ -17,7 +17,7 @@ from datetime import date
 
 import polars as pl
 
-from analysis import geography
+from analysis import corrections, geography
 from analysis.datasets import Dataset, SourceFiles
 from analysis.errors import GeographyError
 from analysis.layout import ENGLAND_CODE, ENGLAND_NAME, normalise_label, order_columns
@@ -223,17 +223,27 @@ FILTERS = [
     "la_name_published",
     "region_name_published",
 ]
-INDICATORS = ["places"]
+INDICATORS = ["places", "correction"]
 
 
-def parse_snapshots(files: list) -> pl.DataFrame:
-    frames = [ofsted.parse_homes(f.path, f.source_id, ofsted.snapshot_file(f)) for f in files]
+def parse_snapshots(files: list, source_files: SourceFiles) -> pl.DataFrame:
+    """Every home of each list, with the publisher's errors recorded in data/reference/corrections.csv
+    corrected (a home listed under the wrong council: record `urn=...`, field `la_name_published`)."""
+    frames = [
+        corrections.apply(
+            ofsted.parse_homes(f.path, f.source_id, ofsted.snapshot_file(f)),
+            f,
+            source_files.corrections,
+            note_column="correction",
+        )
+        for f in files
+    ]
     return pl.concat(frames, how="vertical")
 
 
 def build(source_files: SourceFiles) -> pl.DataFrame:
     chosen = list(chosen_sources(source_files).values())
-    homes = parse_snapshots(chosen)
+    homes = parse_snapshots(chosen, source_files)
     homes = with_owner_names(homes)
     homes = add_geography(homes, source_files)
     releases = {f.source_id: f.release_title for f in chosen}
@@ -284,6 +294,8 @@ COLUMNS = {
     "its places, no judgements) or 'provider_level' (providers with their latest full inspection; "
     "leaves out homes without a full inspection in most years).",
     "urn": "Ofsted unique reference number of the home (SC + 6 digits, or 7 digits).",
+    "correction": "Empty, or what was corrected in Ofsted's record for this home and why "
+    "(data/reference/corrections.csv; listed on the methodology page).",
     "provision_type": "Registration type: Children's home, Secure children's home, or Residential special school "
     "(registered as a children's home) (published as 'Residential special school (>295 days/year)' "
     "in 2014-2015).",

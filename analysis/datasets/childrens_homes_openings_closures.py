@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from analysis import corrections
 from analysis.datasets import Dataset, SourceFiles
 from analysis.datasets.childrens_homes import add_geography
 from analysis.datasets.childrens_homes_by_area import (
@@ -40,7 +41,17 @@ def _as_snapshot(frame: pl.DataFrame, releases: dict[str, str]) -> pl.DataFrame:
 
 def build(source_files: SourceFiles, councils: pl.DataFrame) -> pl.DataFrame:
     files = source_files.of(ofsted.JOINERS_LEAVERS_FAMILY)
-    flows = pl.concat([ofsted.parse_joiners_leavers(f.path, f.source_id, f.source.period[1]) for f in files])
+    flows = pl.concat(
+        [
+            corrections.apply(
+                ofsted.parse_joiners_leavers(f.path, f.source_id, f.source.period[1]),
+                f,
+                source_files.corrections,
+                note_column="correction",
+            )
+            for f in files
+        ]
+    ).drop("correction")
     # the council a home was in, on the last day of the year (names such as 'Dorset' change meaning in 2019)
     located = add_geography(flows.rename({"year_end_date": "snapshot_date"}), source_files).rename(
         {"snapshot_date": "year_end_date"}

@@ -138,7 +138,7 @@ def describe(row: dict) -> str:
 def build(source_files: SourceFiles) -> pl.DataFrame:
     lists = snapshot_lists(source_files)
     chosen = {f.source_id for f in chosen_sources(source_files).values()}
-    homes = parse_snapshots(lists)
+    homes = parse_snapshots(lists, source_files)
     counts = (
         homes.group_by("snapshot_date", "snapshot_kind", "source_id")
         .agg(
