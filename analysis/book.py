@@ -28,11 +28,9 @@ from analysis import data
 
 
 class Text(str):
-    """A glued string that pastes as itself: `{glue:text}` shows its text/plain repr, which for a str would
-    carry quotes; `{glue:md}` shows its Markdown."""
-
-    def __repr__(self) -> str:
-        return str(self)
+    """A glued string that pastes as itself. `{glue:text}` reads the text/plain output, the str's quoted repr
+    ('83,920'), through ast.literal_eval, which takes the quotes off. (An unquoted repr would be evaluated as
+    Python: 83,920 would paste as the tuple "(83, 920)".) `{glue:md}` shows its Markdown."""
 
     def _repr_markdown_(self) -> str:
         return str(self)

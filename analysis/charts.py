@@ -134,6 +134,25 @@ class Break:
         return {"at": self.at, "label": self.label}
 
 
+class Link(str):
+    """A chart note that points to a place on the page, e.g. the chapter's caveats: `Link("How councils record
+    missing: see About these figures", "#missing-about")`. Under the chart it is a link; in the PNG/SVG and in
+    plain Jupyter it is the note's text. A caveat is then written once, in the chapter, not under every chart."""
+
+    href: str
+
+    def __new__(cls, text: str, href: str) -> Link:
+        note = super().__new__(cls, text)
+        note.href = href
+        return note
+
+
+def _note_html(note: str) -> str:
+    if isinstance(note, Link):
+        return f'<a href="{html.escape(note.href)}">{html.escape(note)}</a>'
+    return html.escape(note)
+
+
 class ChartError(ValueError):
     """A chart is missing something every chart must have (title, units, alt text, source columns)."""
 
@@ -1093,7 +1112,7 @@ def render(
     url = f"{ROOT_TOKEN}{CHART_URL_PREFIX}{name}"
     esc = html.escape
     subtitle_html = "".join(f'<p class="ffh-chart-subtitle">{esc(s)}</p>' for s in subtitle)
-    notes_html = "".join(f'<p class="ffh-chart-note">{esc(n)}</p>' for n in all_notes)
+    notes_html = "".join(f'<p class="ffh-chart-note">{_note_html(n)}</p>' for n in all_notes)
     page = f"""<figure class="ffh-figure" id="{ident}" data-ffh-chart="{esc(name)}" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc">
 <figcaption class="ffh-figure-head"><p class="ffh-chart-title" id="{ident}-title">{esc(title)}</p>{subtitle_html}</figcaption>
 <div class="ffh-chart" data-ffh-spec="{ident}-spec"><script type="application/json" id="{ident}-spec">{spec_json}</script><noscript><img src="{url}.svg" alt="{esc(alt)}"></noscript></div>

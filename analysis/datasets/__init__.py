@@ -30,6 +30,11 @@ DATASET_MODULES: list[str] = [
     "missing_from_care",
     "missing_incidents_by_placement",
     "missing_over_24_hours",
+    # derived: the missing chapter's trends, council rates and placement shares
+    "missing_national",
+    "missing_at_31_march",
+    "missing_by_council",
+    "missing_incidents_shares",
     # Ofsted children's homes
     "childrens_homes",
     "homes_reconciliation",
