@@ -2,6 +2,9 @@
 
 - `mirror_dir`: the real upstream mirror (settings.DEFAULT_MIRROR); a missing mirror is an error, not a skip.
 - `upstream_manifest`: the mirror's MANIFEST.csv as {path: row} (bytes and sha256 of every real file).
+- `document_texts`: the texts of the documents published_figures quotes, by document id (tests marked
+  `local_documents`: the texts are copies held only on the project's build machine, never published; a missing
+  text is an error naming the file, not a skip).
 - `raw_http_server`: start a tiny HTTP server on 127.0.0.1 that answers each connection with raw bytes
   from a function of the request, then closes the connection. For what a well-behaved server cannot do
   (a body shorter than its Content-Length, a stalled body).
@@ -33,6 +36,32 @@ def mirror_dir() -> Path:
 def upstream_manifest(mirror_dir: Path) -> dict[str, dict[str, str]]:
     with (mirror_dir / "MANIFEST.csv").open(newline="", encoding="utf-8") as handle:
         return {row["path"]: row for row in csv.DictReader(handle)}
+
+
+# Where the text of each quoted document is held locally (tests only: these files are not published, and no
+# published table names them). Official statistics have no local copy; their quotes are from the publisher's page.
+DOCUMENT_TEXTS_DIR = settings.PROJECT_ROOT.parent / "shared" / "seeds"
+DOCUMENT_TEXT_FILES = {
+    "appg_2012_missing_from_care": "004_6468e72dc836d18f.txt",
+    "dfe_2012_urgent_reforms": "000_f5046bcbea949e1a.txt",
+    "lga_2012_childrens_homes_paper": "001_55b865ac59e1c669.txt",
+    "huffpost_2012_care_homes": "003_cc8f3b5ad9362df8.txt",
+    "hc_deb_2019_10_23_wh": "002_936d4e42142214ad.txt",
+}
+
+
+@pytest.fixture(scope="session")
+def document_texts() -> dict[str, str]:
+    missing = [name for name in DOCUMENT_TEXT_FILES.values() if not (DOCUMENT_TEXTS_DIR / name).is_file()]
+    if missing:
+        raise RuntimeError(
+            f"the local texts of the quoted documents are missing from {DOCUMENT_TEXTS_DIR}: {missing} "
+            "(tests marked local_documents read them)"
+        )
+    return {
+        doc: (DOCUMENT_TEXTS_DIR / name).read_text(encoding="utf-8")
+        for doc, name in DOCUMENT_TEXT_FILES.items()
+    }
 
 
 @dataclass
