@@ -28,11 +28,12 @@ from analysis import data
 
 
 class Text(str):
-    """A glued string that pastes as itself: `{glue:text}` shows its text/plain repr, which for a str would
-    carry quotes; `{glue:md}` shows its Markdown."""
+    """A glued string that pastes as itself. `{glue:text}` pastes the text/plain repr after passing it through
+    ast.literal_eval (myst-nb, to strip a str's quotes), so the repr must be the quoted string: an unquoted
+    "2,880" would be read as the tuple (2, 880) and pasted as "(2, 880)". `{glue:md}` shows its Markdown."""
 
     def __repr__(self) -> str:
-        return str(self)
+        return repr(str(self))
 
     def _repr_markdown_(self) -> str:
         return str(self)
