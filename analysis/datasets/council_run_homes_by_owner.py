@@ -11,7 +11,7 @@ and counted separately at national level.
 Interim: a dataset of councils running homes anywhere is being added with the council pages; this one holds what
 the reconciliation page needs, for every list date with owner names.
 
-For provider-level lists, homes registered by the list's date but not in it (not yet inspected; see
+For provider-level lists, homes registered by the list's date but not in it (no published full inspection yet; see
 homes_rebuilt_totals) are counted separately, so both counts can be stated.
 """
 
@@ -305,7 +305,7 @@ COLUMNS = {
     "homes_run_elsewhere": "Of those, homes located in another council's area.",
     "homes_run_elsewhere_located_in": "The council areas where those homes are located ('; '-separated); empty if none.",
     "homes_run_not_in_list": "Local authority rows: homes this council runs that were registered by the list's date "
-    "but are not in the list (not yet inspected; see homes_rebuilt_totals).",
+    "but are not in the list (no published full inspection yet; see homes_rebuilt_totals).",
     "no_council_run_home_located": "Local authority rows: True when no council-run home in the list is located in "
     "the council's area.",
     "runs_no_home": "Local authority rows: True when the council runs no home in the list, anywhere.",
@@ -328,7 +328,7 @@ COLUMNS = {
     "council_run_homes_run_jointly": "National: council-run homes whose owner name names two councils (counted for "
     "both).",
     "council_run_homes_not_in_list": "National: council-run homes registered by the list's date that the list leaves "
-    "out (not yet inspected), found in later lists.",
+    "out (no published full inspection yet), found in later lists.",
     "source_id": "The list of this date (data/sources.csv).",
     "source_release": "Release of that list.",
 }

@@ -1,12 +1,12 @@
 """Children's homes registered at each Ofsted list date, rebuilt from the lists, beside Ofsted's published totals.
 
-Ofsted's provider-level lists hold the homes that had a full inspection by the list's date, so a home registered
-but not yet inspected is missing from them. Later lists hold those homes, with the date each was registered. So
+Ofsted's provider-level lists hold the homes whose full inspection was published by the list's date, so a home
+registered but not yet inspected (or whose inspection was not yet published) is missing from them. Later lists hold those homes, with the date each was registered. So
 for every list date in `childrens_homes`:
 
 - in the list: the homes the list holds;
 - registered but not in the list: homes that a later list holds, registered on or before the list's date, that
-  the list does not hold (for a provider-level list: registered but not yet inspected on that date); each is
+  the list does not hold (for a provider-level list: registered but with no published full inspection yet); each is
   counted with its registration type, sector and places from the first later list that holds it;
 - rebuilt: the two together. Homes registered by the date that closed before any later list are in neither, so
   the rebuilt count can fall short of Ofsted's, never exceed it for this reason.
@@ -324,7 +324,7 @@ COLUMNS = {
     "homes_in_list": "Homes of the group and sector in the list.",
     "places_in_list": "Places in those homes (empty for the 2015 list, which publishes no places).",
     "homes_registered_not_in_list": "Homes not in the list that a later list holds with a registration date on or "
-    "before the list's date (for a provider-level list: registered but not yet inspected on that date); group, "
+    "before the list's date (for a provider-level list: registered but with no published full inspection yet); group, "
     "sector and places as in the first later list that holds them. 0 for the latest list (no later list).",
     "places_registered_not_in_list": "Places in those homes.",
     "homes_rebuilt": "homes_in_list plus homes_registered_not_in_list: the homes registered on the list's date "

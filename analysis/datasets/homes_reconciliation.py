@@ -317,7 +317,7 @@ DATASET = Dataset(
         "list the project holds, beside Ofsted's published totals where known, with the difference in words. "
         "Provider-level lists (homes with a full inspection) count fewer homes than Ofsted's totals; the "
         "providers-and-places list for 31 March 2018 matches the published 2,209 homes and 423 council-run. "
-        "homes_rebuilt_totals adds the homes not yet inspected and applies each total's definition."
+        "homes_rebuilt_totals adds the homes with no published inspection yet and applies each total's definition."
     ),
     families=list(ofsted.SNAPSHOT_FAMILIES),
     build=build,

@@ -466,7 +466,7 @@ def _ownership_2019_explain(f: Frames, o: Official, matches: bool) -> str:
     lead = (
         "The debate gives no date ('now', October 2019) and does not name its source. Compared with Ofsted's list "
         f"for 31 March 2019, which holds {text.n(listed['homes_in_list'])} homes with a full inspection and leaves out "
-        f"the {text.n(listed['homes_registered_not_in_list'])} registered by then but not yet inspected"
+        f"the {text.n(listed['homes_registered_not_in_list'])} registered by then with no published full inspection yet"
     )
     if matches:
         return f"{lead}: {o.display}."
@@ -544,7 +544,7 @@ def _councils_running_none_explain(f: Frames, o: Official, matches: bool) -> str
         "home anywhere. The site's other chapters count something else: councils with no council-run home located "
         f"in their area, {text.n(row['councils_without_council_run_home_located'])} on the same list ({runners}). "
         f"The list holds {text.n(rebuilt['homes_in_list'])} council-run homes; with the "
-        f"{text.n(rebuilt['homes_registered_not_in_list'])} registered by then but not yet inspected they make "
+        f"{text.n(rebuilt['homes_registered_not_in_list'])} registered by then with no published full inspection yet they make "
         f"{text.n(rebuilt['homes_rebuilt'])}"
     )
     if rebuilt["published_homes"] is not None and rebuilt["published_homes"] == rebuilt["homes_rebuilt"]:
@@ -658,7 +658,7 @@ def _total_explain(day: date, group: str, sector: str, what: str) -> Callable[[F
             else f", {text.n(abs(difference))} {'fewer' if difference < 0 else 'more'} than Ofsted's figure."
         )
         words.append(
-            f"Later lists hold {added} registered by {_day(day)} but not in that list (not yet inspected); together "
+            f"Later lists hold {added} registered by {_day(day)} but not in that list (no published full inspection yet); together "
             f"they make {o.display}{ending}"
         )
         if not matches:
@@ -672,7 +672,7 @@ def _total_explain(day: date, group: str, sector: str, what: str) -> Callable[[F
             words.append(
                 f"The list's own {text.n(everything['homes_in_list'])} homes are close to Ofsted's "
                 f"{text.n(row['published_homes'])} only because two differences of opposite sign nearly cancel: "
-                "homes of other types that Ofsted's headline leaves out, and homes not yet inspected that the list "
+                "homes of other types that Ofsted's headline leaves out, and homes with no published inspection yet that the list "
                 "leaves out."
             )
         return " ".join(words)
