@@ -7,6 +7,10 @@
   `raw`. With neither, they are skipped with the reason printed and counted in the run's summary;
   FFH_REQUIRE_RAW=1 (set by .ci/run) turns each such skip into a failure, so nothing is skipped there.
 - `upstream_manifest`: the archive's MANIFEST.csv as {path: row} (bytes and sha256 of every real file).
+- `document_texts`: the texts of the documents published_figures quotes, by document id (tests marked
+  `local_documents`: the texts are copies held only on the build machines, never published). Where they are
+  absent (a GitHub runner) those tests are skipped and counted like `raw` ones; FFH_REQUIRE_RAW=1 makes that a
+  failure.
 - `raw_http_server`: start a tiny HTTP server on 127.0.0.1 that answers each connection with raw bytes
   from a function of the request, then closes the connection. For what a well-behaved server cannot do
   (a body shorter than its Content-Length, a stalled body).
@@ -25,7 +29,7 @@ import pytest
 
 from analysis import settings
 
-RAW_FIXTURES = {"mirror_dir", "upstream_manifest", "raw_archive"}
+RAW_FIXTURES = {"mirror_dir", "upstream_manifest", "raw_archive", "document_texts"}
 _RAW_SKIPS: list[str] = []
 
 
@@ -107,6 +111,36 @@ def mirror_dir(tmp_path_factory) -> Path:
 def upstream_manifest(mirror_dir: Path) -> dict[str, dict[str, str]]:
     with (mirror_dir / "MANIFEST.csv").open(newline="", encoding="utf-8") as handle:
         return {row["path"]: row for row in csv.DictReader(handle)}
+
+
+# Where the text of each quoted document is held locally (tests only: these files are not published, and no
+# published table names them). Official statistics have no local copy; their quotes are from the publisher's page.
+DOCUMENT_TEXTS_DIR = settings.PROJECT_ROOT.parent / "shared" / "seeds"
+DOCUMENT_TEXT_FILES = {
+    "appg_2012_missing_from_care": "004_6468e72dc836d18f.txt",
+    "dfe_2012_urgent_reforms": "000_f5046bcbea949e1a.txt",
+    "lga_2012_childrens_homes_paper": "001_55b865ac59e1c669.txt",
+    "huffpost_2012_care_homes": "003_cc8f3b5ad9362df8.txt",
+    "hc_deb_2019_10_23_wh": "002_936d4e42142214ad.txt",
+}
+
+
+@pytest.fixture(scope="session")
+def document_texts() -> dict[str, str]:
+    missing = [name for name in DOCUMENT_TEXT_FILES.values() if not (DOCUMENT_TEXTS_DIR / name).is_file()]
+    if missing:
+        reason = (
+            f"the local texts of the quoted documents are missing from {DOCUMENT_TEXTS_DIR}: {missing} "
+            "(tests marked local_documents read them)"
+        )
+        if settings.Settings.from_env().require_raw:
+            pytest.fail(reason + "; FFH_REQUIRE_RAW is set, so this is a failure")
+        _RAW_SKIPS.append(reason)
+        pytest.skip(reason)
+    return {
+        doc: (DOCUMENT_TEXTS_DIR / name).read_text(encoding="utf-8")
+        for doc, name in DOCUMENT_TEXT_FILES.items()
+    }
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""The published_figures citation table: every quote is in its seed document, every value is in its quote,
-the figures the book relies on are all there with the right locator, and bad citations are refused."""
+"""The published_figures citation table: every quote is in its document, every value is in its quote, the
+figures the book relies on are all there with the right locator, no published cell speaks of how the site is
+built, and bad citations are refused."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from analysis.datasets import published_figures as pf
 from analysis.errors import ParseError
 from analysis.validate import validate
 
-SEEDS_DIR = settings.PROJECT_ROOT.parent / "shared" / "seeds"
 FIGURES_CSV = settings.REFERENCE_DIR / pf.FIGURES_FILE
 DOCUMENTS_CSV = settings.REFERENCE_DIR / pf.DOCUMENTS_FILE
 
@@ -28,28 +28,21 @@ COFFEY = "Ann Coffey (Stockport), opening speech"
 
 
 @pytest.fixture(scope="module")
-def seeds() -> dict[str, str]:
-    files = sorted(SEEDS_DIR.glob("*.txt"))
-    if not files:
-        raise RuntimeError(f"the seed documents are missing: {SEEDS_DIR} (these tests read the real texts)")
-    return {path.name: path.read_text(encoding="utf-8") for path in files}
-
-
-@pytest.fixture(scope="module")
 def figures() -> pl.DataFrame:
     return pf.DATASET.build({})
 
 
 @pytest.fixture(scope="module")
-def seed_rows(figures: pl.DataFrame) -> list[dict]:
-    return figures.filter(pl.col("seed_file").is_not_null()).to_dicts()
+def quoted_rows(figures: pl.DataFrame) -> list[dict]:
+    """Figures quoted from a document whose text is held locally (every document but official statistics)."""
+    return figures.filter(pl.col("document_type") != "official statistics").to_dicts()
 
 
 def normalise_space(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-# Numbers written in words in the seed documents, longest first so "fifteen and a half" wins over "half".
+# Numbers written in words in the documents, longest first so "fifteen and a half" wins over "half".
 WORD_NUMBERS: dict[str, float] = {
     "fifteen and a half": 15.5,
     "two thirds": 2 / 3,
@@ -99,46 +92,38 @@ def test_build_returns_a_typed_frame_sorted_by_figure_id(figures: pl.DataFrame) 
     assert figures["figure_id"].to_list() == sorted(r["figure_id"] for r in rows)
     assert figures.schema["value"] == pl.Float64
     assert figures.schema["period_end_date"] == pl.Date
-    assert figures.schema["seed_line"] == pl.Int64
     assert set(pf.DATASET.columns) == set(figures.columns)
-    assert pf.DATASET.sources == [] and pf.DATASET.reference_files == [pf.FIGURES_FILE, pf.DOCUMENTS_FILE]
+    assert pf.DATASET.families == [] and pf.DATASET.reference_files == [pf.FIGURES_FILE, pf.DOCUMENTS_FILE]
 
 
-def test_each_seed_file_is_one_listed_document_whose_title_is_in_its_text(seeds: dict[str, str]) -> None:
-    documents = pf.read_seed_documents(DOCUMENTS_CSV)
-    seed_documents = documents.filter(pl.col("seed_file").is_not_null())
-    assert sorted(seed_documents["seed_file"].to_list()) == sorted(seeds)
-    for row in seed_documents.iter_rows(named=True):
+@pytest.mark.local_documents
+def test_each_quoted_document_is_listed_and_its_title_is_in_its_text(document_texts: dict[str, str]) -> None:
+    documents = pf.read_cited_documents(DOCUMENTS_CSV)
+    quoted = documents.filter(pl.col("type") != "official statistics")
+    assert sorted(quoted["document_id"].to_list()) == sorted(document_texts)
+    for row in quoted.iter_rows(named=True):
         title = row["title"].split(" (")[0]
-        assert normalise_space(title).casefold() in normalise_space(seeds[row["seed_file"]]).casefold(), row[
-            "document_id"
-        ]
-        assert row["url"] is None or row["url"] in seeds[row["seed_file"]], (
-            "a url must be stated in the document itself"
-        )
-    others = documents.filter(pl.col("seed_file").is_null())
-    assert set(others["type"].to_list()) == {"official statistics"}
+        assert (
+            normalise_space(title).casefold()
+            in normalise_space(document_texts[row["document_id"]]).casefold()
+        ), row["document_id"]
 
 
-def test_every_quote_is_verbatim_in_its_seed_file_at_its_line(
-    seed_rows: list[dict], seeds: dict[str, str]
+@pytest.mark.local_documents
+def test_every_quote_is_verbatim_in_its_document(
+    quoted_rows: list[dict], document_texts: dict[str, str]
 ) -> None:
-    problems = []
-    for row in seed_rows:
-        text = seeds[row["seed_file"]]
-        quote = normalise_space(row["quote"])
-        if quote not in normalise_space(text):
-            problems.append(f"{row['figure_id']}: quote not in {row['seed_file']}")
-            continue
-        line = text.splitlines()[row["seed_line"] - 1]
-        if quote not in normalise_space(line):
-            problems.append(f"{row['figure_id']}: quote not on line {row['seed_line']}")
+    problems = [
+        f"{row['figure_id']}: quote not in {row['document_id']}"
+        for row in quoted_rows
+        if normalise_space(row["quote"]) not in normalise_space(document_texts[row["document_id"]])
+    ]
     assert not problems, problems
 
 
-def test_every_value_appears_in_its_own_quote(seed_rows: list[dict]) -> None:
+def test_every_value_appears_in_its_own_quote(figures: pl.DataFrame) -> None:
     problems = []
-    for row in seed_rows:
+    for row in figures.filter(pl.col("quote").is_not_null()).iter_rows(named=True):
         quote = normalise_space(row["quote"])
         stated = normalise_space(row["value_as_stated"])
         if stated not in quote:
@@ -153,6 +138,50 @@ def test_every_value_appears_in_its_own_quote(seed_rows: list[dict]) -> None:
         if not any(same_number(n, row["value"]) for n in numbers_in(quote)):
             problems.append(f"{row['figure_id']}: value {row['value']} is not a number in the quote")
     assert not problems, problems
+
+
+# Words that tell how the site is built, not what the documents say (issue 9's deny-list), and local paths.
+DENIED = re.compile(
+    r"mirror|seed|DATA-MAP|shared/upstream|\.\./shared|/work/|/home/|project's source notes", re.I
+)
+
+
+def test_no_published_cell_speaks_of_the_build_machinery(figures: pl.DataFrame) -> None:
+    tables = {
+        "published_figures (built)": figures,
+        pf.FIGURES_FILE: pl.read_csv(FIGURES_CSV, infer_schema=False),
+        pf.DOCUMENTS_FILE: pl.read_csv(DOCUMENTS_CSV, infer_schema=False),
+        "ofsted_published_totals.csv": pl.read_csv(
+            settings.REFERENCE_DIR / "ofsted_published_totals.csv", infer_schema=False
+        ),
+    }
+    problems = []
+    for name, table in tables.items():
+        for column in table.columns:
+            if DENIED.search(column):
+                problems.append(f"{name}: column {column}")
+            for value in table[column].cast(pl.Utf8).drop_nulls().to_list():
+                if DENIED.search(value):
+                    problems.append(f"{name}.{column}: {value[:80]}")
+    assert not problems, problems
+
+
+def test_no_cell_starts_with_an_apostrophe(figures: pl.DataFrame) -> None:
+    """Excel swallows a leading apostrophe: no text cell of the published table may start with one."""
+    starting = [
+        f"{row['figure_id']}.{column}"
+        for row in figures.iter_rows(named=True)
+        for column, value in row.items()
+        if isinstance(value, str) and value.startswith(("'", "\u2018", "\u2019"))
+    ]
+    assert not starting, starting
+
+
+def test_hansard_citations_give_the_volume(figures: pl.DataFrame) -> None:
+    debate = figures.filter(pl.col("document_id") == DEBATE)
+    assert debate.height > 0
+    for citation in debate["citation"].to_list():
+        assert citation.startswith("HC Deb 23 October 2019, vol 666, "), citation
 
 
 def test_numbers_in_normalises_formatting() -> None:
@@ -256,6 +285,8 @@ REQUIRED = [
         423,
         "main findings",
     ),
+    ("ofsted_2019_csc", "childrens_homes", "England", "31 March 2019", 2304, "main findings"),
+    ("ofsted_2019_csc", "childrens_homes_local_authority", "England", "March 2019", 418, "main findings"),
     ("ofsted_2023_csc", "childrens_homes", "England", "31 March 2023", 2880, "main findings"),
     ("ofsted_2023_csc", "childrens_homes_places", "England", "31 March 2023", 10818, "main findings"),
 ]
@@ -298,16 +329,18 @@ def test_dated_figures_carry_their_dates(figures: pl.DataFrame) -> None:
     assert dated[dfe_930["figure_id"][0]] == "2011-03-31"
     ofsted = figures.filter(pl.col("document_type") == "official statistics")
     assert sorted(dated[f] for f in ofsted["figure_id"]) == sorted(
-        ["2013-09-30", "2017-03-31", "2017-03-31", "2018-03-31", "2018-03-31", "2023-03-31", "2023-03-31"]
+        ["2013-09-30", "2017-03-31", "2017-03-31", "2018-03-31", "2018-03-31", "2019-03-31", "2019-03-31"]
+        + ["2023-03-31", "2023-03-31"]
     )
 
 
-def test_figures_without_seed_text_have_no_quote_and_say_where_they_come_from(figures: pl.DataFrame) -> None:
-    others = figures.filter(pl.col("seed_file").is_null())
-    assert others.height == 7
-    assert others["quote"].null_count() == others.height
-    assert others["seed_line"].null_count() == others.height
-    assert all("DATA-MAP.md" in note and "no verbatim quote" in note for note in others["note"].to_list())
+def test_official_statistics_quote_the_publication_or_say_why_not(figures: pl.DataFrame) -> None:
+    ofsted = figures.filter(pl.col("document_type") == "official statistics")
+    assert ofsted.height == 9
+    for row in ofsted.iter_rows(named=True):
+        assert row["note"], row["figure_id"]
+        if row["quote"] is None:
+            assert "no text of the publication is quoted" in row["note"], row["figure_id"]
 
 
 # --- refusing bad input -----------------------------------------------------------------------------------
@@ -332,7 +365,6 @@ def _fixture_tables(tmp_path: Path, document_id: str) -> tuple[Path, Path]:
                 "unit": "count",
                 "document_id": document_id,
                 "locator": "para 1",
-                "seed_line": "1",
                 "quote": "There are 1,810 homes.",
             }
         )
@@ -381,17 +413,17 @@ def test_suite_document_set_is_the_listed_documents() -> None:
         for e in suite["views"]["tidy"]
         if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "document_id"
     ]
-    documents = pf.read_seed_documents(DOCUMENTS_CSV)
+    documents = pf.read_cited_documents(DOCUMENTS_CSV)
     assert in_set == [sorted(documents["document_id"].to_list())]
 
 
 def test_suite_passes_on_the_table_and_catches_broken_rows(figures: pl.DataFrame) -> None:
-    report = validate(pf.NAME, figures, pf.views(figures), key=pf.DATASET.key)
+    report = validate(pf.DATASET, figures, pf.views(figures))
     assert report.success, [(o.view, o.expectation, o.kwargs, o.summary) for o in report.failures]
 
     first_share = figures.filter(pl.col("unit") == "percent")["figure_id"][0]
     first_count = figures.filter(pl.col("unit") == "count")["figure_id"][0]
-    first_seed = figures.filter(pl.col("seed_file").is_not_null())["figure_id"][0]
+    first_quoted = figures.filter(pl.col("document_type") != "official statistics")["figure_id"][0]
     broken = pl.concat([figures, figures.head(1)]).with_columns(
         pl.when(pl.col("figure_id") == first_share)
         .then(120.0)
@@ -399,14 +431,14 @@ def test_suite_passes_on_the_table_and_catches_broken_rows(figures: pl.DataFrame
         .then(-1.0)
         .otherwise(pl.col("value"))
         .alias("value"),
-        pl.when(pl.col("figure_id") == first_seed).then(None).otherwise(pl.col("quote")).alias("quote"),
+        pl.when(pl.col("figure_id") == first_quoted).then(None).otherwise(pl.col("quote")).alias("quote"),
     )
-    report = validate(pf.NAME, broken, pf.views(broken), key=pf.DATASET.key)
+    report = validate(pf.DATASET, broken, pf.views(broken))
     failed = {(o.view, o.expectation, o.kwargs.get("column")) for o in report.failures}
     assert failed == {
         ("tidy", "expect_column_values_to_be_unique", "figure_id"),
         ("counts", "expect_column_values_to_be_between", "value"),
         ("levels", "expect_column_values_to_be_between", "value"),
         ("percent_shares", "expect_column_values_to_be_between", "value"),
-        ("from_seed_documents", "expect_column_values_to_not_be_null", "quote"),
+        ("from_reports_and_debates", "expect_column_values_to_not_be_null", "quote"),
     }

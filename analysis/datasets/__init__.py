@@ -43,8 +43,11 @@ DATASET_MODULES: list[str] = [
     "ownership_concentration",
     "childrens_homes_supply",
     "childrens_homes_openings_closures",
-    # figures that exist only in reports, with citations
+    "homes_rebuilt_totals",
+    "council_run_homes_by_owner",
+    # figures that exist only in reports, with citations, and the same figures checked against the data
     "published_figures",
+    "published_figures_reconciled",
 ]
 
 

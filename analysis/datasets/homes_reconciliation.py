@@ -34,11 +34,15 @@ PUBLISHED_COLUMNS = [
     "value",
     "unit",
     "scope",
+    "homes_counted",
     "document",
     "section",
-    "cited_from",
+    "figure_id",
     "note",
 ]
+# homes_counted: which children's homes a published total counts, in the labels of homes_rebuilt_totals.
+ALL_HOMES = "All children's homes"
+ORDINARY_HOMES = "Children's home (not short-break-only)"
 
 
 def read_published_totals(path=PUBLISHED_TOTALS) -> pl.DataFrame:
@@ -115,6 +119,12 @@ def describe(row: dict) -> str:
             )
             + "); no published total for this date is held."
         )
+    if row["published_homes_counted"] == ORDINARY_HOMES:
+        text += (
+            " The published figures count children's homes other than short-break-only homes, secure children's "
+            "homes and residential special schools, while the list holds homes of all three registration types: "
+            "see homes_rebuilt_totals for the count on the published definition."
+        )
     if row["snapshot_kind"] == ofsted.PROVIDER_LEVEL:
         text += " This list holds providers with a latest full inspection"
         if row["homes_without_inspection_in_file"]:
@@ -164,6 +174,9 @@ def build(source_files: SourceFiles) -> pl.DataFrame:
     for measure in ("homes", "council_run_homes", "places"):
         if measure not in wide.columns:
             wide = wide.with_columns(pl.lit(None, dtype=pl.Int64).alias(measure))
+    counted = published.group_by("reference_date").agg(
+        pl.col("homes_counted").drop_nulls().unique().sort().str.join("; ").alias("published_homes_counted")
+    )
     citations = published.group_by("reference_date").agg(
         pl.concat_str(["document", pl.lit(", "), "section"])
         .unique()
@@ -179,6 +192,14 @@ def build(source_files: SourceFiles) -> pl.DataFrame:
             "places": "published_places",
         }
     ).join(citations.rename({"reference_date": "snapshot_date"}), on="snapshot_date")
+    wide = wide.join(
+        counted.rename({"reference_date": "snapshot_date"}), on="snapshot_date", how="left"
+    ).with_columns(
+        pl.when(pl.col("published_homes_counted") == "")
+        .then(None)
+        .otherwise(pl.col("published_homes_counted"))
+        .alias("published_homes_counted")
+    )
     table = counts.join(wide, on="snapshot_date", how="full", coalesce=True)
     relabelled = {
         c.source: f"{date.fromisoformat(c.published_value):%-d %B %Y}"
@@ -231,6 +252,7 @@ INDICATORS = [
     "published_homes",
     "published_council_run_homes",
     "published_places",
+    "published_homes_counted",
     "homes_difference",
     "council_run_homes_difference",
     "places_difference",
@@ -275,6 +297,9 @@ COLUMNS = {
     "published_homes": "Published total of children's homes for this date (data/reference/ofsted_published_totals.csv).",
     "published_council_run_homes": "Published number run by local authorities.",
     "published_places": "Published number of places.",
+    "published_homes_counted": "Which children's homes the published figures count: 'All children's homes' (all three "
+    "registration types) or 'Children's home (not short-break-only)' (Ofsted's 2023 headline: no short-break-only, secure "
+    "or residential special school homes); empty where not stated.",
     "homes_difference": "homes_in_file minus published_homes.",
     "council_run_homes_difference": "council_run_homes_in_file minus published_council_run_homes.",
     "places_difference": "places_in_file minus published_places.",
@@ -291,7 +316,8 @@ DATASET = Dataset(
         "For each snapshot date, the number of children's homes (and council-run homes and places) in each Ofsted "
         "list the project holds, beside Ofsted's published totals where known, with the difference in words. "
         "Provider-level lists (homes with a full inspection) count fewer homes than Ofsted's totals; the "
-        "providers-and-places list for 31 March 2018 matches the published 2,209 homes and 423 council-run."
+        "providers-and-places list for 31 March 2018 matches the published 2,209 homes and 423 council-run. "
+        "homes_rebuilt_totals adds the homes with no published inspection yet and applies each total's definition."
     ),
     families=list(ofsted.SNAPSHOT_FAMILIES),
     build=build,

@@ -1,25 +1,26 @@
-"""published_figures: every figure the seed documents state, with its verbatim quote and how to cite it.
+"""published_figures: every figure stated in the 2012 and 2019 documents, with its verbatim quote and how to cite it.
 
 A citation table, not a statistical series: it is NOT in the EES geography layout. One row per figure as a
 document states it (a figure stated twice in one document, in two places, has two rows: either may be cited).
 It is curated by hand in two committed reference tables:
 
-- data/reference/seed_documents.csv: one row per document (the five seed documents in ../shared/seeds, plus the
-  Ofsted publications whose headline totals ../shared/DATA-MAP.md cites), with a `how_to_cite` template in
+- data/reference/cited_documents.csv: one row per document (the APPG's 2012 joint inquiry report, the Department
+  for Education's and the Local Government Association's 2012 responses, a 2012 news report, the 2019 Westminster
+  Hall debate, and the Ofsted publications whose headline totals are reconciled), with a `how_to_cite` template in
   which `{locator}` is replaced by each figure's locator;
 - data/reference/published_figures.csv: one row per figure: the value as a number (`value`, and `value_upper`
   for a range) and exactly as written (`value_as_stated`), its unit, qualifier ("nearly", "over"), period as
-  stated, the locator (paragraph, footnote, speaker), the seed line, the verbatim sentence and the source the
-  document itself cites.
+  stated, the locator (paragraph, footnote, speaker), the verbatim sentence and the source the document itself
+  cites.
 
 Conventions: `value` keeps the document's number and scale (£1billion -> 1 with unit gbp_billion); a fall stated
 as "a decrease of 26%" is stored as -26 (unit percent_change); shares stated in words ("nearly half", "one
 third") use unit "fraction" with the fraction named (0.5, 0.3333), never an invented percentage. Quotes are
-verbatim from the seed text (footnote markers and PDF-conversion artefacts included); tests check each quote
-against its seed file and each value against its quote.
+verbatim from the documents (footnote markers and PDF-conversion artefacts included); the tests check each quote
+against the document's text where a copy is at hand, and each value against its quote.
 
-The build checks the tables' layout and that every figure cites a document listed in seed_documents.csv
-(ParseError otherwise); the content rules are in expectations/published_figures.json.
+The build checks the tables' layout and that every figure cites a listed document (ParseError otherwise); the
+content rules are in expectations/published_figures.json.
 """
 
 from __future__ import annotations
@@ -38,11 +39,10 @@ from analysis.errors import ParseError
 NAME = "published_figures"
 SOURCE_ID = "published_figures"
 FIGURES_FILE = "published_figures.csv"
-DOCUMENTS_FILE = "seed_documents.csv"
+DOCUMENTS_FILE = "cited_documents.csv"
 
 DOCUMENT_COLUMNS = [
     "document_id",
-    "seed_file",
     "title",
     "author",
     "date",
@@ -65,7 +65,6 @@ FIGURE_COLUMNS = [
     "value_qualifier",
     "document_id",
     "locator",
-    "seed_line",
     "quote",
     "original_source_cited",
     "note",
@@ -79,8 +78,8 @@ DOCUMENT_TYPES = (
     "news",
     "official statistics",
 )
-# Document types whose text is not among the seeds (their rows carry no quote).
-NON_SEED_TYPES = ("official statistics",)
+# Publishers' statistics: their figures are headline totals, quoted from the publication where its text is known.
+OFFICIAL_STATISTICS = ("official statistics",)
 
 # unit -> what it is; the expectation views group units by kind.
 UNITS: dict[str, str] = {
@@ -119,20 +118,18 @@ COLUMNS: dict[str, str] = {
     "unit": "Unit of value: " + "; ".join(f"{u} = {d}" for u, d in UNITS.items()) + ".",
     "value_qualifier": "How the document qualifies the figure (approximately, over, nearly, estimate, up to, "
     "range, ...); empty when stated plainly.",
-    "document_id": "The document stating the figure (data/reference/seed_documents.csv).",
+    "document_id": "The document stating the figure (data/reference/cited_documents.csv).",
     "document_title": "Title of the document.",
     "document_author": "Author or publisher of the document.",
-    "document_date": "Date of the document (ISO, to the precision known; see seed_documents.csv date_basis).",
+    "document_date": "Date of the document (ISO, to the precision known; see cited_documents.csv date_basis).",
     "document_type": "inquiry report, government response, local government response, debate, news or "
     "official statistics.",
     "locator": "Where in the document: paragraph, footnote, section or speaker (the most precise the text supports).",
     "citation": "Ready-to-use citation: the document's citation with this figure's locator.",
-    "quote": "The sentence containing the figure, verbatim from the seed text (footnote markers included). "
-    "Empty for figures whose document text is not among the seeds (see note).",
-    "seed_file": "The seed text file (in the project's shared/seeds folder) holding the quote; empty if none.",
-    "seed_line": "Line number of the quote in the seed file (1-based); empty if none.",
+    "quote": "The sentence containing the figure, verbatim from the document (footnote markers included). "
+    "Empty where no text of the publication is quoted (see note).",
     "original_source_cited": "The source the document itself cites for the figure (footnote or speech), if any.",
-    "note": "Caveats: definitions, wording differences between documents, cross-checks against DfE/Ofsted files.",
+    "note": "Caveats: definitions, wording differences between documents, cross-checks against DfE and Ofsted figures.",
 }
 OUTPUT_COLUMNS = list(COLUMNS)
 
@@ -140,7 +137,7 @@ OUTPUT_COLUMNS = list(COLUMNS)
 def _read_table(path: Path, expected: list[str]) -> list[dict[str, str]]:
     """Read a committed reference CSV as text; raise ParseError unless its header is exactly `expected`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise ParseError(SOURCE_ID, path.name, "readable UTF-8 file", str(error)) from error
     reader = csv.DictReader(io.StringIO(text))
@@ -164,7 +161,7 @@ def _frame(rows: list[dict[str, str]], columns: list[str]) -> pl.DataFrame:
     )
 
 
-def read_seed_documents(path: Path) -> pl.DataFrame:
+def read_cited_documents(path: Path) -> pl.DataFrame:
     frame = _frame(_read_table(path, DOCUMENT_COLUMNS), DOCUMENT_COLUMNS)
     for column in ("document_id", "title", "author", "type", "how_to_cite"):
         missing = frame.filter(pl.col(column).is_null())
@@ -183,14 +180,6 @@ def read_seed_documents(path: Path) -> pl.DataFrame:
             path.name,
             "how_to_cite has a {locator} placeholder",
             f"not in {no_template['document_id'].to_list()}",
-        )
-    seed_mismatch = frame.filter(pl.col("seed_file").is_null() != pl.col("type").is_in(list(NON_SEED_TYPES)))
-    if seed_mismatch.height:
-        raise ParseError(
-            SOURCE_ID,
-            path.name,
-            "seed_file given for every seed document and only for them",
-            f"check {seed_mismatch['document_id'].to_list()}",
         )
     return frame
 
@@ -225,13 +214,12 @@ def read_published_figures(path: Path) -> pl.DataFrame:
         _cast(frame, path.name, "value", pl.Float64, what="a number"),
         _cast(frame, path.name, "value_upper", pl.Float64, what="a number"),
         _cast(frame, path.name, "period_end_date", pl.Date, what="an ISO date (YYYY-MM-DD)"),
-        _cast(frame, path.name, "seed_line", pl.Int64, what="a line number"),
     )
 
 
 def assemble(figures_path: Path, documents_path: Path) -> pl.DataFrame:
     """The published citation table from the two reference CSVs, sorted by figure_id."""
-    documents = read_seed_documents(documents_path)
+    documents = read_cited_documents(documents_path)
     figures = read_published_figures(figures_path)
     known = set(documents["document_id"].to_list())
     unknown = figures.filter(~pl.col("document_id").is_in(sorted(known)))
@@ -250,7 +238,6 @@ def assemble(figures_path: Path, documents_path: Path) -> pl.DataFrame:
             pl.col("author").alias("document_author"),
             pl.col("date").alias("document_date"),
             pl.col("type").alias("document_type"),
-            pl.col("seed_file"),
             pl.col("how_to_cite"),
         ),
         on="document_id",
@@ -274,8 +261,8 @@ def views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
         "levels": frame.filter(~pl.col("unit").is_in(list(CHANGE_UNITS))),
         "percent_shares": frame.filter(pl.col("unit") == "percent"),
         "fractions": frame.filter(pl.col("unit") == "fraction"),
-        "from_seed_documents": frame.filter(~pl.col("document_type").is_in(list(NON_SEED_TYPES))),
-        "from_other_documents": frame.filter(pl.col("document_type").is_in(list(NON_SEED_TYPES))),
+        "from_reports_and_debates": frame.filter(~pl.col("document_type").is_in(list(OFFICIAL_STATISTICS))),
+        "from_official_statistics": frame.filter(pl.col("document_type").is_in(list(OFFICIAL_STATISTICS))),
         "dated": frame.filter(pl.col("period_end_date").is_not_null()).select(
             "figure_id", pl.col("period_end_date").dt.year().cast(pl.Int64).alias("period_end_year")
         ),
@@ -284,12 +271,12 @@ def views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
 
 DATASET = Dataset(
     name=NAME,
-    title="Published figures: every figure stated in the seed documents (2012-2019), with quote and citation",
+    title="Published figures: every figure stated in the 2012 and 2019 documents, with quote and citation",
     description=(
-        "A citation table of the figures stated in the documents that started this project: the APPG joint inquiry "
+        "A citation table of the figures stated in the documents this site answers: the APPG joint inquiry "
         "report into children who go missing from care (June 2012), the Department for Education's response (July "
         "2012), the Local Government Association's board paper (16 July 2012), a news report (June 2012) and the "
-        "Westminster Hall debate 'Exploitation of Missing Looked-after Children' (23 October 2019), plus Ofsted "
+        "Westminster Hall debate 'Exploitation of Missing Looked-after Children' (23 October 2019), plus Ofsted's "
         "headline totals of children's homes. Each row gives the figure as stated, its period, the paragraph, "
         "footnote or speaker, the verbatim sentence, the source the document cites, and caveats. Figures from "
         "different documents are often on different bases (dates, definitions): read the note before comparing."

@@ -42,7 +42,7 @@ DFE_MISSING = "missing_from_care"
 REGULATED_HOMES = "Children's homes (subject to Children's Homes Regulations)"
 ALL_HOMES = "All children's homes"
 COMPLETE_LIST = "providers_and_places"
-YEAR_OF_APPG_INQUIRY = 2012  # the inquiry reported in June 2012 (data/reference/seed_documents.csv)
+YEAR_OF_APPG_INQUIRY = 2012  # the inquiry reported in June 2012 (data/reference/cited_documents.csv)
 
 # Published figures quoted on the landing page (data/tidy/published_figures.csv figure_id).
 FIGURE_FOREWORD = "appg12_001"  # 10,000 (police estimate) vs 930 (DfE), Foreword paragraph 4
@@ -128,8 +128,8 @@ def published_figures() -> dict[str, dict[str, str]]:
 
 
 def seed_documents() -> dict[str, dict[str, str]]:
-    """data/reference/seed_documents.csv as document_id -> row."""
-    path = data.data_dir() / "reference" / "seed_documents.csv"
+    """data/reference/cited_documents.csv as document_id -> row."""
+    path = data.data_dir() / "reference" / "cited_documents.csv"
     if not path.exists():
         raise data.DataNotPublished(f"{path} is missing")
     with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -137,10 +137,10 @@ def seed_documents() -> dict[str, dict[str, str]]:
 
 
 def document_citation(document_id: str, locator: str) -> str:
-    """The document's how_to_cite text with `locator` filled in (data/reference/seed_documents.csv)."""
+    """The document's how_to_cite text with `locator` filled in (data/reference/cited_documents.csv)."""
     documents = seed_documents()
     if document_id not in documents:
-        raise KeyError(f"document {document_id!r} is not in data/reference/seed_documents.csv")
+        raise KeyError(f"document {document_id!r} is not in data/reference/cited_documents.csv")
     return documents[document_id]["how_to_cite"].replace("{locator}", locator)
 
 
