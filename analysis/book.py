@@ -28,11 +28,12 @@ from analysis import data
 
 
 class Text(str):
-    """A glued string that pastes as itself: `{glue:text}` shows its text/plain repr, which for a str would
-    carry quotes; `{glue:md}` shows its Markdown."""
+    """A glued string that pastes as itself. `{glue:text}` reads the text/plain repr back with
+    `ast.literal_eval` (myst_nb's format_plain_text), so the repr is the quoted Python literal: a bare
+    "37,520" would be read as the tuple (37, 520) and pasted as "(37, 520)". `{glue:md}` shows its Markdown."""
 
     def __repr__(self) -> str:
-        return str(self)
+        return str.__repr__(self)
 
     def _repr_markdown_(self) -> str:
         return str(self)
