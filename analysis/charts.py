@@ -555,8 +555,10 @@ def scatter(
     y_format: str | None = None,
     width: int = WIDTH,
     height: int = 420,
+    diagonal: bool = False,
 ) -> alt.LayerChart:
-    """One point per area (e.g. children's homes places vs children in care); `highlight` names are labelled."""
+    """One point per area (e.g. children's homes places vs children in care); `highlight` names are labelled.
+    `diagonal` draws a dashed grey y = x line (equal values), up to the smaller of the two axes' maxima."""
     frame = _frame(frame)
     _need(frame, x, y, label, color)
     if not x_title or not y_title:
@@ -586,6 +588,15 @@ def scatter(
         alt.Chart().mark_point(opacity=0.85, **({} if color else {"color": DARK_BLUE})).encode(**encoding)
     )
     layers = [points]
+    if diagonal:
+        top = min(frame[x].max() or 0, frame[y].max() or 0)
+        layers.insert(
+            0,
+            alt.Chart(alt.InlineData(values=[{"_d": 0}, {"_d": top}]))
+            # decorative: the chart description says what the diagonal means
+            .mark_line(color="#6F777B", strokeDash=[4, 4], strokeWidth=1.5, aria=False)
+            .encode(x="_d:Q", y="_d:Q"),
+        )
     if marked:
         layers.append(
             alt.Chart()

@@ -3,7 +3,9 @@
     n(37520)                     -> "37,520"
     pct(44.91)                   -> "44.9%"      (one decimal by default; unrounded in, rounded once here)
     signed_pct(59.31)            -> "+59.3%"
+    signed_n(-443)               -> "-443"       (a net count with its sign: +979)
     direction(23560, 37520)      -> "rose"       (before, after: always in time order)
+    direction_within(41.6, 59.3) -> "rose"       (a change known only within bounds: low, high)
     share(part, whole)           -> part / whole x 100, unrounded; None when a part is missing or whole is 0
     change(before, after)        -> (after - before) / before x 100, unrounded
     years([2011, 2012, 2014])    -> "2011 to 2012, 2014"
@@ -54,6 +56,14 @@ def signed_pct(value: float | None, places: int = 1) -> str:
     return f"{_number(value, 'signed_pct()'):+.{places}f}%"
 
 
+def signed_n(value: float | int | None) -> str:
+    """A whole number with its sign (a net gain or loss): +979, -443, 0."""
+    value = _number(value, "signed_n()")
+    if value != round(value):
+        raise ValueError(f"signed_n() is for whole numbers; {value} is not one")
+    return f"{int(round(value)):+,}" if value else "0"
+
+
 def value_or(value: float | int | None, note: str | None = None) -> str:
     """A count, or the words for why there is none ('suppressed'), never 0."""
     if value is None:
@@ -88,6 +98,22 @@ def direction(
     if after < before:
         return down
     return same
+
+
+def direction_within(
+    low: float, high: float, *, up: str = "rose", down: str = "fell", unknown: str = "changed"
+) -> str:
+    """The verb for a change known only between two bounds (in per cent): `up` only if even the lower bound is a
+    rise, `down` only if even the upper bound is a fall, else `unknown` (the direction is not known)."""
+    low = _number(low, "direction_within()")
+    high = _number(high, "direction_within()")
+    if low > high:
+        raise ValueError(f"direction_within(): low {low} is above high {high}")
+    if low > 0:
+        return up
+    if high < 0:
+        return down
+    return unknown
 
 
 def years(values: Iterable[int]) -> str:

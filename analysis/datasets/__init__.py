@@ -26,6 +26,12 @@ DATASET_MODULES: list[str] = [
     "placements_at_31_march",
     "placement_distance_national",
     "childrens_homes_placements",
+    # derived from placements_at_31_march / placements_revisions (the out-of-area chapter's figures)
+    "placements_national_trend",
+    "placements_national_change",
+    "placements_council_shares",
+    "placements_net_flows",
+    "placements_revisions_summary",
     "population",
     "missing_from_care",
     "missing_incidents_by_placement",
