@@ -313,7 +313,10 @@ def test_undecodable_bytes_raise(tmp_path):
     path.write_bytes(GOOD_HEADER.encode() + b"\nx,SC123456,Children\x81s home,Kent,South East,Private,4,A\n")
     with pytest.raises(ParseError) as raised:
         ofsted.parse_homes(path, FIXTURE_ID)
-    assert raised.value.check == "text encoding is UTF-8 or Windows-1252"
+    assert raised.value.check == "text encoding is UTF-8, Windows-1252 or UTF-16 with a byte order mark"
+    # byte 0x81 is undefined in Windows-1252; it sits on line 2, at this offset:
+    offset = len(GOOD_HEADER) + 1 + len("x,SC123456,Children")
+    assert raised.value.detail == f"byte {offset + 1} (0x81, line 2) is neither UTF-8 nor Windows-1252"
 
 
 # --------------------------------------------------------------------------------------------------
