@@ -117,10 +117,12 @@ def test_ees_header_only_file(tmp_path):
     )
 
 
-def test_ees_header_row_repeated_inside_the_data(tmp_path):
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_ees_header_row_repeated_inside_the_data(tmp_path, bom):
     lines = real(EES_ID).read_bytes().split(b"\n")
-    # two downloads joined: the header again as record 501 (its byte order mark dropped, as a join would)
-    doctored = lines[:500] + [lines[0].removeprefix(b"\xef\xbb\xbf")] + lines[500:]
+    assert lines[0].startswith(b"\xef\xbb\xbftime_period,")
+    # the header again as record 501, with or without its byte order mark (two downloads joined end to end)
+    doctored = lines[:500] + [bom + lines[0].removeprefix(b"\xef\xbb\xbf")] + lines[500:]
     path = copy_of(tmp_path, EES_ID, b"\n".join(doctored))
     error = raised(read_ees, path)
     assert (error.source_id, error.file, error.check, error.detail) == (

@@ -75,10 +75,12 @@ _HTML_TAGS = ("<!doctype html", "<html", "<head", "<body")
 
 def normalise_name(cell: str | None) -> str:
     """A header cell compared across files and years: newlines and runs of spaces (no-break spaces too) as one
-    space, no space at either end, curly quotes straight, lower case. (layout.normalise_label, lower-cased, with
-    the other curly quotes too.)"""
+    space, no space at either end, curly quotes straight, no byte order mark, lower case. (layout.normalise_label,
+    lower-cased, with the other curly quotes too.)"""
     if not cell:
         return ""
+    if "\ufeff" in cell:  # a byte order mark left inside the text (files joined end to end)
+        cell = cell.replace("\ufeff", "")
     if _CURLY_QUOTES.search(cell):
         cell = (
             cell.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
@@ -529,7 +531,8 @@ def _refuse_empty_and_header_rows(frame: pl.DataFrame, source_id: str, file_name
     if not frame.width or frame.is_empty():
         return
     first = frame.columns[0]
-    key = pl.col(first).str.strip_chars()
+    # a header repeated by joining two files end to end keeps its byte order mark: strip it too
+    key = pl.col(first).str.strip_chars().str.strip_chars_start("\ufeff")
     candidates = frame.with_row_index("_row").filter(key.is_null() | key.is_in(["", first.strip()]))
     if candidates.is_empty():
         return
@@ -537,7 +540,10 @@ def _refuse_empty_and_header_rows(frame: pl.DataFrame, source_id: str, file_name
         pl.all_horizontal([pl.col(c).fill_null("").str.strip_chars() == "" for c in frame.columns])
     )
     header = candidates.filter(
-        pl.all_horizontal([pl.col(c).fill_null("").str.strip_chars() == c.strip() for c in frame.columns])
+        pl.all_horizontal(
+            [pl.col(first).str.strip_chars().str.strip_chars_start("\ufeff") == first.strip()]
+            + [pl.col(c).fill_null("").str.strip_chars() == c.strip() for c in frame.columns[1:]]
+        )
     )
     faults = [(row, "empty") for row in empty["_row"].head(1)] + [
         (row, "header") for row in header["_row"].head(1)
