@@ -21,9 +21,7 @@ was tried. Nothing is guessed: an area split between several councils has no cur
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -37,6 +35,10 @@ import polars as pl
 from analysis import settings
 from analysis.errors import GeographyError, ParseError
 from analysis.layout import CURRENT_LA_COLUMNS, EES_GEOGRAPHY_COLUMNS, GSS_LA_PATTERN
+from analysis.sources.tables import normalise_name, read_csv_frame, read_rows
+
+# the source id errors name for data/reference tables
+PROJECT_REFERENCE = "project-reference"
 
 # Source families (data/reference/source_families.csv) of the geo files this module reads.
 FAMILY_MYSOCIETY_AUTHORITIES = "geo:mysociety_local_authorities"
@@ -149,11 +151,10 @@ class GeoFiles:
 
 
 def _read_csv(path: Path, source_id: str, required: list[str]) -> pl.DataFrame:
-    try:
-        frame = pl.read_csv(path, infer_schema=False)
-    except (OSError, pl.exceptions.PolarsError) as error:
-        raise ParseError(source_id, Path(path).name, "readable CSV", str(error).splitlines()[0]) from error
-    frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
+    """A source or reference CSV (tables.read_csv_frame), names and values stripped, empty values null. The
+    project's own reference tables may hold no row (e.g. no alias needed); a source file must hold one."""
+    frame = read_csv_frame(path, source_id, require_rows=source_id != PROJECT_REFERENCE)
+    frame = frame.rename({c: c.strip() for c in frame.columns})
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise ParseError(source_id, Path(path).name, "expected columns present", f"missing {missing}")
@@ -248,7 +249,7 @@ def _parse_bool(frame: pl.DataFrame, column: str, file: Path) -> pl.Expr:
 
 def read_reorganisations(path: Path = REORGANISATIONS_FILE) -> pl.DataFrame:
     """The project's table of upper-tier code changes (data/reference/la_reorganisations.csv), checked."""
-    frame = _read_csv(path, "project-reference", REORGANISATION_COLUMNS).select(REORGANISATION_COLUMNS)
+    frame = _read_csv(path, PROJECT_REFERENCE, REORGANISATION_COLUMNS).select(REORGANISATION_COLUMNS)
     frame = frame.with_columns(
         _parse_bool(frame, "one_to_one", path).alias("one_to_one"),
         _parse_bool(frame, "same_area", path).alias("same_area"),
@@ -285,7 +286,7 @@ def read_reorganisations(path: Path = REORGANISATIONS_FILE) -> pl.DataFrame:
 
 def read_name_aliases(path: Path = NAME_ALIASES_FILE) -> pl.DataFrame:
     """The project's extra spellings (data/reference/la_name_aliases.csv): alias -> GSS code."""
-    frame = _read_csv(path, "project-reference", ALIAS_COLUMNS).select(ALIAS_COLUMNS)
+    frame = _read_csv(path, PROJECT_REFERENCE, ALIAS_COLUMNS).select(ALIAS_COLUMNS)
     bad = frame.filter(
         pl.col("alias").is_null()
         | ~pl.col("la_code").fill_null("").str.contains(GSS_LA_PATTERN)
@@ -301,7 +302,7 @@ def read_name_aliases(path: Path = NAME_ALIASES_FILE) -> pl.DataFrame:
 
 def read_hexmap_cells(path: Path = HEXMAP_CELLS_FILE) -> pl.DataFrame:
     """The project's hex map placements (data/reference/hexmap_cells.csv)."""
-    frame = _read_csv(path, "project-reference", HEXMAP_CELL_COLUMNS).select(HEXMAP_CELL_COLUMNS)
+    frame = _read_csv(path, PROJECT_REFERENCE, HEXMAP_CELL_COLUMNS).select(HEXMAP_CELL_COLUMNS)
     try:
         frame = frame.with_columns(pl.col("q").cast(pl.Int64), pl.col("r").cast(pl.Int64))
     except pl.exceptions.PolarsError as error:
@@ -849,35 +850,19 @@ def complete_geography(frame: pl.DataFrame, files: GeoFiles) -> pl.DataFrame:
 # Ofsted LA names
 
 
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252")  # e.g. Ofsted's 2024 provider list
+def ofsted_la_names_in_file(path: Path, source: str = "", *, sheet: str | None = None) -> set[str]:
+    """Every non-blank LA name in an Ofsted file's 'Local authority' (2014: 'LA') column.
 
-
-def ofsted_la_names_in_file(path: Path, source: str = "") -> set[str]:
-    """Every non-blank LA name in an Ofsted CSV's 'Local authority' (2014: 'LA') column.
-
-    The header is the first of the top ten rows holding such a column (title rows sit above it from 2022,
-    a super-header from 2016 to 2021). A file without the column raises ParseError.
+    The file is a CSV export or, with `sheet` (a pattern matched against sheet names), a sheet of an ODS/XLSX
+    workbook (tables.read_rows). The header is the first of the top ten rows holding such a column (title rows
+    sit above it from 2022, a super-header from 2016 to 2021). A file without the column raises ParseError, and
+    so does a row with a cell too few or too many, or the header repeated below itself.
     """
-    path = Path(path)
-    rows = list(csv.reader(io.StringIO(_decode(path.read_bytes()))))
-    for number, row in enumerate(rows[:10]):
-        cells = [cell.strip().casefold() for cell in row]
-        for wanted in ("local authority", "la"):
-            if wanted in cells:
-                column = cells.index(wanted)
-                return {
-                    r[column].strip() for r in rows[number + 1 :] if len(r) > column and r[column].strip()
-                }
-    raise ParseError(
-        source or "ofsted",
-        path.name,
-        "LA name column",
-        "no 'Local authority' or 'LA' header in the first 10 rows",
-    )
+    table = read_rows(Path(path), source or "ofsted", sheet=sheet)
+    header_index = table.find_header([("Local authority", "LA")], within=10, check="LA name column")
+    cells = [normalise_name(cell) for cell in table.rows[header_index]]
+    column = cells.index("local authority") if "local authority" in cells else cells.index("la")
+    return {row[column].strip() for _, row in table.data_rows(header_index) if row[column].strip()}
 
 
 # --------------------------------------------------------------------------------------------------

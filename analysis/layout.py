@@ -7,8 +7,6 @@ the published symbol's meaning in a `value_note` column, never as zero.
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
 # EES standard columns, in EES order. `new_la_code` is the GSS code as published for that year.
@@ -67,8 +65,9 @@ def normalise_label(label: str | None) -> str | None:
     """One place to tidy published category labels: trailing spaces, doubled spaces, odd quotes."""
     if label is None:
         return None
-    label = label.replace("\u2019", "'").replace("\u00a0", " ")
-    return re.sub(r"\s+", " ", label).strip()
+    # str.split() splits on exactly the characters re's \s matches (str.isspace), no-break spaces included:
+    # the same as re.sub(r"\s+", " ", label).strip(), without a regular expression per label.
+    return " ".join(label.replace("\u2019", "'").split())
 
 
 def parse_published_number(column: str, symbols: dict[str, str] | None = None) -> list[pl.Expr]:

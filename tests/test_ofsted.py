@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import workbooks as wb
 
 from analysis import geography, settings
 from analysis.datasets import SourceFiles
@@ -271,6 +272,11 @@ def test_title_rows_super_header_newlines_and_cp1252(tmp_path):
             GOOD_HEADER + "\nx,SC123456,Independent fostering agency,Kent,South East,Private,,A\n",
             "children's homes present",
         ),
+        (  # before: "unexpected provision type(s) ['Provision type']"
+            GOOD_HEADER + "\nx,SC123456,Children's home,Kent,South East,Private,4,A\n" + GOOD_HEADER + "\n",
+            "header row appears once",
+        ),
+        ("Title\n" + GOOD_HEADER + "\n,,,,,,,\n", "data rows present"),
     ],
 )
 def test_bad_files_raise_parse_error_naming_file_and_check(tmp_path, text, check):
@@ -313,7 +319,193 @@ def test_undecodable_bytes_raise(tmp_path):
     path.write_bytes(GOOD_HEADER.encode() + b"\nx,SC123456,Children\x81s home,Kent,South East,Private,4,A\n")
     with pytest.raises(ParseError) as raised:
         ofsted.parse_homes(path, FIXTURE_ID)
-    assert raised.value.check == "text encoding is UTF-8 or Windows-1252"
+    assert raised.value.check == "text encoding is UTF-8, Windows-1252 or UTF-16 with a byte order mark"
+    # byte 0x81 is undefined in Windows-1252; it sits on line 2, at this offset:
+    offset = len(GOOD_HEADER) + 1 + len("x,SC123456,Children")
+    assert raised.value.detail == f"byte {offset + 1} (0x81, line 2) is neither UTF-8 nor Windows-1252"
+
+
+# --------------------------------------------------------------------------------------------------
+# Ofsted's workbook (ODS/XLSX sheets) and structural faults in real lists
+
+WORKBOOK_WRITERS = {"xlsx": wb.write_xlsx, "ods": wb.write_ods}
+ID_2025 = "ofsted-provider-level-2025-03-31"
+
+
+@pytest.mark.parametrize("kind", sorted(WORKBOOK_WRITERS))
+def test_workbook_sheet_gives_the_same_homes_as_its_csv_export(tmp_path, kind):
+    book = WORKBOOK_WRITERS[kind](tmp_path / f"csc-2025.{kind}", wb.ofsted_workbook())
+    from_book = ofsted.parse_homes(book, ID_2025, sheet=wb.PROVIDER_PATTERN)
+    export = wb.csv_export(tmp_path / "provider-level-2025-03-31.csv", wb.provider_sheet_rows(), "cp1252")
+    from_csv = ofsted.parse_homes(export, ID_2025)
+    assert from_book.equals(from_csv)
+    # and what both hold, read off tests/workbooks.py: the fostering agency left out, the table at A4
+    assert from_book.select(
+        "urn", "provision_type", "sector", "places", "file_row", "registration_status", "short_break_only"
+    ).rows() == [
+        ("1234567", ofsted.SECURE_CHILDRENS_HOME, "Local authority", 8, 6, "Active", False),
+        ("SC123456", ofsted.CHILDRENS_HOME, "Local authority", 4, 5, "Active", False),
+        ("SC222222", ofsted.CHILDRENS_HOME, "Voluntary", 3, 9, "Suspended", False),
+        ("SC654321", ofsted.RSS_CHILDRENS_HOME, "Private", 12, 7, "Active", True),
+    ]
+    assert from_book["registration_date"].to_list() == [
+        date(2002, 7, 1),
+        date(2015, 3, 2),
+        date(2023, 1, 9),
+        date(2019, 1, 9),
+    ]
+    assert from_book["latest_inspection_date"].to_list() == [
+        date(2024, 6, 20),
+        date(2024, 11, 5),
+        date(2025, 2, 28),
+        None,
+    ]
+    assert from_book["latest_overall_judgement"].to_list() == [
+        "Outstanding",
+        "Good",
+        "Requires improvement to be good",
+        None,
+    ]
+    assert set(from_book["snapshot_date"]) == {date(2025, 3, 31)}
+
+
+def test_workbook_with_an_extra_title_row_still_reads(tmp_path):
+    at_a4 = ofsted.parse_homes(
+        wb.write_ods(tmp_path / "a4.ods", wb.ofsted_workbook()), ID_2025, sheet=wb.PROVIDER_PATTERN
+    )
+    rows = wb.provider_sheet_rows(title_rows=4)
+    assert rows[4] == wb.PROVIDER_HEADER  # the table at A5
+    at_a5 = ofsted.parse_homes(
+        wb.write_ods(tmp_path / "a5.ods", wb.ofsted_workbook(rows)), ID_2025, sheet=wb.PROVIDER_PATTERN
+    )
+    assert at_a5.equals(at_a4.with_columns(pl.col("file_row") + 1))
+
+
+def test_workbook_source_id_without_a_date_takes_date_and_kind(tmp_path):
+    book = wb.write_xlsx(tmp_path / "csc-2025.xlsx", wb.ofsted_workbook())
+    by_id = ofsted.parse_homes(book, ID_2025, sheet=wb.PROVIDER_PATTERN)
+    given = ofsted.parse_homes(
+        book, "ofsted-csc-data-2025", date(2025, 3, 31), ofsted.PROVIDER_LEVEL, wb.PROVIDER_PATTERN
+    )
+    assert given.equals(by_id.with_columns(pl.lit("ofsted-csc-data-2025").alias("source_id")))
+    with pytest.raises(ValueError, match="not an Ofsted provider-level"):
+        ofsted.parse_homes(book, "ofsted-csc-data-2025", sheet=wb.PROVIDER_PATTERN)
+    with pytest.raises(ValueError, match="kind 'homes'"):
+        ofsted.parse_homes(book, "ofsted-csc-data-2025", date(2025, 3, 31), "homes", wb.PROVIDER_PATTERN)
+
+
+@pytest.mark.parametrize(
+    ("sheet", "found"),
+    [
+        ("Provider_level", "2 sheets (['Provider_level_at_31_Mar_2025', 'Provider_level_in_year_2024-25'])"),
+        (r"^Provider_level_at_31_Mar_2024$", "no sheet"),
+    ],
+)
+def test_workbook_sheet_pattern_matching_two_sheets_or_none(tmp_path, sheet, found):
+    book = wb.write_ods(tmp_path / "csc-2025.ods", wb.ofsted_workbook())
+    with pytest.raises(ParseError) as raised:
+        ofsted.parse_homes(book, ID_2025, sheet=sheet)
+    error = raised.value
+    assert (error.source_id, error.file, error.check) == (ID_2025, "csc-2025.ods", "one sheet matches")
+    assert error.detail.startswith(f"{found} match {sheet!r}; the workbook's sheets: ['Cover', 'Contents',")
+    assert "'Leavers+Joiners_at_31_Mar_2025', 'Providers+places_Time_series']" in error.detail
+
+
+def test_workbook_errors_name_the_sheet(tmp_path):
+    rows = wb.provider_sheet_rows()
+    header = wb.PROVIDER_HEADER + ["Star rating"]
+    book = wb.write_xlsx(tmp_path / "csc-2025.xlsx", wb.ofsted_workbook(rows[:3] + [header] + rows[4:]))
+    with pytest.raises(ParseError) as raised:
+        ofsted.parse_homes(book, ID_2025, sheet=wb.PROVIDER_PATTERN)
+    error = raised.value
+    assert (error.file, error.check) == (
+        "csc-2025.xlsx [Provider_level_at_31_Mar_2025]",
+        "known column names",
+    )
+    assert error.detail == (
+        "unknown column(s) ['Star rating']: add them to the layout's column tables in analysis/sources/ofsted.py"
+    )
+    repeated = wb.write_xlsx(
+        tmp_path / "repeated.xlsx", wb.ofsted_workbook(rows[:6] + [wb.PROVIDER_HEADER] + rows[6:])
+    )
+    with pytest.raises(ParseError) as raised:
+        ofsted.parse_homes(repeated, ID_2025, sheet=wb.PROVIDER_PATTERN)
+    assert (raised.value.file, raised.value.check, raised.value.detail) == (
+        "repeated.xlsx [Provider_level_at_31_Mar_2025]",
+        "header row appears once",
+        "header row repeated at record 7",
+    )
+
+
+def test_joiners_and_leavers_from_a_workbook_sheet(tmp_path):
+    book = wb.write_ods(tmp_path / "csc-2025.ods", wb.ofsted_workbook())
+    flows = ofsted.parse_joiners_leavers(book, "ofsted-csc-data-2025", date(2025, 3, 31), wb.JOINERS_PATTERN)
+    export = wb.csv_export(tmp_path / "joiners-leavers-2024-25.csv", wb.JOINERS_ROWS)
+    assert flows.equals(ofsted.parse_joiners_leavers(export, "ofsted-csc-data-2025", date(2025, 3, 31)))
+    assert flows.select("urn", "places", "joined", "left", "file_row").rows() == [
+        ("2345678", 6, False, True, 6),
+        ("SC333333", 2, True, False, 5),
+    ]
+
+
+REAL_2024 = "ofsted-provider-level-2024-03-31"
+
+
+def _real_lines(source_id: str) -> list[bytes]:
+    raw = path_of(source_id).read_bytes()
+    lines = raw.split(b"\n")
+    records = list(csv.reader(io.StringIO(raw.decode("cp1252"), newline="")))
+    assert len(records) == len(lines) - (lines[-1] == b"")  # no quoted line breaks: line N is record N
+    return lines
+
+
+def test_real_list_with_its_header_repeated(tmp_path):
+    lines = _real_lines(REAL_2024)
+    assert lines[3].startswith(b"Web link,URN,")  # the header is record 4
+    path = write(tmp_path, "", name="provider-level-2024-03-31.csv")
+    path.write_bytes(b"\n".join(lines[:1000] + [lines[3]] + lines[1000:]))
+    with pytest.raises(ParseError) as raised:
+        ofsted.parse_homes(path, REAL_2024)
+    error = raised.value
+    assert (error.source_id, error.file, error.check, error.detail) == (
+        REAL_2024,
+        "provider-level-2024-03-31.csv",
+        "header row appears once",
+        "header row repeated at record 1001",
+    )
+
+
+def test_real_list_header_only_and_cut_mid_row(tmp_path):
+    lines = _real_lines(REAL_2024)
+    path = write(tmp_path, "", name="provider-level-2024-03-31.csv")
+    path.write_bytes(b"\n".join(lines[:4]) + b"\n")
+    with pytest.raises(ParseError) as raised:
+        ofsted.parse_homes(path, REAL_2024)
+    assert (raised.value.source_id, raised.value.file, raised.value.check, raised.value.detail) == (
+        REAL_2024,
+        "provider-level-2024-03-31.csv",
+        "data rows present",
+        "no data rows: nothing below the header (record 4)",
+    )
+    header_cells = len(next(csv.reader([lines[3].decode("cp1252").rstrip("\r")])))
+    assert header_cells == 40
+    cut = lines[1999][: lines[1999].index(b",") + 4]  # record 2000 cut inside its URN
+    assert cut == b"Ofsted Social Care Provider Webpage,124"
+    path.write_bytes(b"\n".join(lines[:1999]) + b"\n" + cut)
+    with pytest.raises(ParseError) as raised:
+        ofsted.parse_homes(path, REAL_2024)
+    assert (raised.value.check, raised.value.detail) == (
+        "every row has the header's number of cells",
+        "record 2000 has 2 cells, the header 40 (the file ends mid-row)",
+    )
+
+
+def test_real_list_re_encoded_as_utf16_reads_identically(tmp_path):
+    raw = path_of(REAL_2024).read_bytes()
+    path = write(tmp_path, "", name="provider-level-2024-03-31.csv")
+    path.write_bytes(raw.decode("cp1252").encode("utf-16"))
+    assert ofsted.parse_homes(path, REAL_2024).equals(ofsted.parse_homes(path_of(REAL_2024), REAL_2024))
+    assert geography.ofsted_la_names_in_file(path) == geography.ofsted_la_names_in_file(path_of(REAL_2024))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import polars as pl
 
 from analysis.errors import ParseError
 from analysis.layout import ENGLAND_CODE, ENGLAND_NAME, GSS_LA_PATTERN
+from analysis.sources.tables import read_csv_frame
 
 SFR_LEVELS = {"NATIONAL": "National", "REGION": "Regional", "LA": "Local authority"}
 SFR_GEOGRAPHY_COLUMNS = ["New_geog_code", "geog_l", "geog_c", "geog_n"]
@@ -20,17 +21,9 @@ EES_REQUIRED_COLUMNS = ["time_period", "time_identifier", "geographic_level", "c
 
 
 def _read_text_csv(path: Path, source_id: str) -> pl.DataFrame:
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):  # EES files start with a UTF-8 byte order mark
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    try:
-        frame = pl.read_csv(text.encode("utf-8"), infer_schema=False, truncate_ragged_lines=False)
-    except pl.exceptions.PolarsError as error:
-        raise ParseError(source_id, path.name, "readable CSV", str(error).splitlines()[0]) from error
+    """The file as text columns (tables.read_csv_frame: encodings, and a file cut mid-row, an empty record or a
+    repeated header refused naming the record), column names stripped."""
+    frame = read_csv_frame(path, source_id)
     # Column names carry stray spaces in some releases (e.g. 'CLA_NetGain ')
     return frame.rename({c: c.strip() for c in frame.columns})
 

@@ -6,6 +6,13 @@ Files (data/sources.csv, `ofsted-*`):
   Latest Full Inspection" super-header row in 2016-2021, trailing empty columns, cp1252 in 2022 and 2024.
 - `providers-places-YYYY-MM-DD.csv` (30 September 2014, 31 March 2018, 31 August 2023 and 2024): every active
   provider with its places, no inspection judgements.
+- `joiners-leavers-YYYY-YY.csv` (2016-17 to 2022-23): homes registered or closed during the year.
+
+Ofsted publishes these lists as sheets of an ODS workbook ("Children's social care data in England 2025": sheets
+`Provider_level_at_31_Mar_2025`, `Providers+places_at_31_Mar_2025`, `Leavers+Joiners_at_31_Mar_2025`, ...,
+each table at A4 under title rows, some header cells starting with a newline). Every reader here takes an
+optional `sheet` (a regular expression matched against the sheet names) and then reads that sheet of an ODS or
+XLSX workbook instead of a CSV export; rows, record numbers and checks are the same (analysis/sources/tables.py).
 
 The header row is found by its content (the first row naming URN, provision type and local authority), never by a
 per-year line number. Every header cell must be listed in COLUMN_NAMES (mapped to a canonical column) or in
@@ -16,8 +23,6 @@ through tables too; an unknown value raises ParseError naming the file, the chec
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +31,7 @@ import polars as pl
 
 from analysis.errors import ParseError
 from analysis.layout import normalise_label
+from analysis.sources import tables
 
 # --------------------------------------------------------------------------------------------------------------
 # Which files hold lists of homes at a date
@@ -167,7 +173,9 @@ class Layout:
 
 
 PROVIDER_LIST_LAYOUT = Layout(COLUMN_NAMES, IGNORED_COLUMNS, REQUIRED_COLUMNS)
-HEADER_SEARCH_ROWS = 20  # the header is within the first rows (title rows: at most 4 so far)
+# The header is within the first rows (title rows: at most 4 so far), the first naming all of HEADER_NAMES
+HEADER_SEARCH_ROWS = tables.HEADER_SEARCH_ROWS
+HEADER_NAMES = ("URN", "Provision type", ("Local authority", "LA"))
 
 # --------------------------------------------------------------------------------------------------------------
 # Category values (keys compared case-insensitively after normalise_label)
@@ -244,7 +252,7 @@ _DATE_PATTERN = r"^\d{2}/\d{2}/\d{4}$"
 
 def normalise_header(cell: str) -> str:
     """A header cell compared across years: curly quotes, newlines and doubled spaces tidied, lower case."""
-    return (normalise_label(cell) or "").lower()
+    return tables.normalise_name(cell)
 
 
 def _key(value: str | None) -> str:
@@ -257,33 +265,14 @@ def _key(value: str | None) -> str:
 
 
 def decode_text(raw: bytes, source_id: str, file_name: str) -> str:
-    """UTF-8 (with or without a byte order mark), else Windows-1252 (the 2022 and 2024 provider lists)."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError as error:
-        raise ParseError(
-            source_id, file_name, "text encoding is UTF-8 or Windows-1252", str(error)
-        ) from error
+    """A CSV export's text: UTF-8 (with or without a byte order mark), Windows-1252 (the 2022 and 2024 provider
+    lists) or UTF-16 with a byte order mark (tables.decode)."""
+    return tables.decode(raw, source_id, file_name)[0]
 
 
 def find_header_row(rows: list[list[str]], source_id: str, file_name: str) -> int:
     """Index of the header row: the first row naming URN, provision type and local authority."""
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        cells = {normalise_header(c) for c in row}
-        if "urn" in cells and "provision type" in cells and cells & {"local authority", "la"}:
-            return index
-    raise ParseError(
-        source_id,
-        file_name,
-        "header row found",
-        f"no row among the first {HEADER_SEARCH_ROWS} names 'URN', 'Provision type' and 'Local authority'",
-    )
+    return tables.find_header_row(rows, HEADER_NAMES, source_id, file_name, within=HEADER_SEARCH_ROWS)
 
 
 def map_columns(
@@ -319,54 +308,54 @@ def map_columns(
     return mapping
 
 
-def read_provider_list(path: Path, source_id: str, layout: Layout = PROVIDER_LIST_LAYOUT) -> pl.DataFrame:
+def read_provider_list(
+    path: Path, source_id: str, layout: Layout = PROVIDER_LIST_LAYOUT, *, sheet: str | None = None
+) -> pl.DataFrame:
     """Every provider row of an Ofsted list, canonical column names, all values as published text.
 
-    Adds `file_row` (1-based number of the CSV record in the file, for tracing a value back). Wholly empty rows
-    (spreadsheet padding) are dropped; any other row without a URN raises ParseError.
+    The list is a CSV export or, with `sheet` (a regular expression matched against the sheet names, e.g.
+    "^Provider_level_at_31_Mar_[0-9]{4}$"), one sheet of Ofsted's ODS/XLSX workbook: see tables.read_rows.
+    Adds `file_row` (1-based number of the CSV record, or of the sheet's row, for tracing a value back). Wholly
+    empty rows (spreadsheet padding) are dropped; a row with a cell too few or too many, the header repeated
+    below itself, no data row, or a row without a URN raises ParseError.
     """
-    text = decode_text(path.read_bytes(), source_id, path.name)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        raise ParseError(source_id, path.name, "readable CSV", str(error)) from error
-    header_index = find_header_row(rows, source_id, path.name)
-    header = rows[header_index]
-    mapping = map_columns(header, source_id, path.name, layout)
+    return _read_provider_table(path, source_id, layout, sheet)[0]
+
+
+def _read_provider_table(
+    path: Path, source_id: str, layout: Layout, sheet: str | None
+) -> tuple[pl.DataFrame, str]:
+    """read_provider_list's frame, and the name errors give the file (with the sheet, for a workbook)."""
+    table = tables.read_rows(path, source_id, sheet=sheet)
+    name = table.file_name
+    header_index = table.find_header(HEADER_NAMES, within=HEADER_SEARCH_ROWS)
+    header = table.rows[header_index]
+    mapping = map_columns(header, source_id, name, layout)
     unnamed = [i for i, cell in enumerate(header) if not normalise_header(cell)]
 
-    records: dict[str, list[str | None]] = {name: [] for name in mapping.values()}
+    records: dict[str, list[str | None]] = {canonical: [] for canonical in mapping.values()}
     file_rows: list[int] = []
-    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise ParseError(
-                source_id,
-                path.name,
-                "every row has the header's number of cells",
-                f"record {offset} has {len(row)} cells, the header {len(header)}",
-            )
+    for record, row in table.data_rows(header_index):
         filled = [i for i in unnamed if row[i].strip()]
         if filled:
             raise ParseError(
                 source_id,
-                path.name,
+                name,
                 "unnamed columns are empty",
-                f"record {offset} has a value in column {filled[0] + 1}",
+                f"record {record} has a value in column {filled[0] + 1}",
             )
-        for position, name in mapping.items():
-            records[name].append(row[position])
-        file_rows.append(offset)
-    frame = pl.DataFrame(records, schema={name: pl.Utf8 for name in records}).with_columns(
+        for position, canonical in mapping.items():
+            records[canonical].append(row[position])
+        file_rows.append(record)
+    frame = pl.DataFrame(records, schema={canonical: pl.Utf8 for canonical in records}).with_columns(
         pl.Series("file_row", file_rows, dtype=pl.Int64)
     )
     blank_urn = frame.filter(pl.col("urn").str.strip_chars() == "")
     if blank_urn.height:
         raise ParseError(
-            source_id, path.name, "every provider has a URN", f"record {blank_urn['file_row'][0]} has no URN"
+            source_id, name, "every provider has a URN", f"record {blank_urn['file_row'][0]} has no URN"
         )
-    return frame
+    return frame, name
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -424,16 +413,19 @@ def childrens_homes_only(providers: pl.DataFrame, source_id: str, file_name: str
     return homes
 
 
-def parse_homes(path: Path, source_id: str, snapshot: OfstedSnapshotFile) -> pl.DataFrame:
+def parse_homes(path: Path, source_id: str, snapshot: OfstedSnapshotFile, sheet: str | None = None) -> pl.DataFrame:
     """The children's homes (all three registration types) of one Ofsted list, one row per home, typed.
 
     Columns: snapshot_date, snapshot_kind, urn, provision_type, short_break_only, sector, owner_name_published,
     registration_status, registration_date, latest_inspection_type, latest_inspection_date,
     latest_overall_judgement, la_name_published, region_name_published, places, file_row, source_id.
     Columns a year's file does not have are null (e.g. places in 2015, owner before 2018).
+
+    The list's date and kind come from its manifest row (`snapshot_file`). `sheet` names the workbook sheet to
+    read (a regular expression, e.g. "^Provider_level_at_31_Mar_[0-9]{4}$"); without it the file is a CSV
+    export.
     """
-    name = path.name
-    providers = read_provider_list(path, source_id)
+    providers, name = _read_provider_table(path, source_id, PROVIDER_LIST_LAYOUT, sheet)
 
     homes = childrens_homes_only(providers, source_id, name)
 
@@ -621,15 +613,17 @@ JOINER_VALUES: dict[str, bool] = {"joiner": True, "": False}
 LEAVER_VALUES: dict[str, bool] = {"leaver": True, "": False}
 
 
-def parse_joiners_leavers(path: Path, source_id: str, year_end: date) -> pl.DataFrame:
+def parse_joiners_leavers(path: Path, source_id: str, year_end: date, sheet: str | None = None) -> pl.DataFrame:
     """Children's homes that joined (were registered) or left (closed, resigned, cancelled) during the year.
 
     Columns: year_end_date, urn, provision_type, sector, places, joined, left, la_name_published,
     region_name_published, file_row, source_id. A home can both join and leave in one year. Every row must be a
-    joiner or a leaver; places must be whole numbers.
+    joiner or a leaver; places must be whole numbers. `year_end` is the last day of the manifest row's
+    reference period; `sheet` names the workbook sheet to read (e.g. "^Leavers[+]Joiners_at_31_Mar_[0-9]{4}$"),
+    without it the file is a CSV export.
     """
-    name = path.name
-    homes = childrens_homes_only(read_provider_list(path, source_id, JOINERS_LEAVERS_LAYOUT), source_id, name)
+    providers, name = _read_provider_table(path, source_id, JOINERS_LEAVERS_LAYOUT, sheet)
+    homes = childrens_homes_only(providers, source_id, name)
     if "region_name_published" not in homes.columns:
         homes = homes.with_columns(pl.lit(None, dtype=pl.Utf8).alias("region_name_published"))
     urns = homes["urn"].str.strip_chars()
