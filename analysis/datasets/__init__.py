@@ -38,6 +38,12 @@ DATASET_MODULES: list[str] = [
     "ownership_concentration",
     "childrens_homes_supply",
     "childrens_homes_openings_closures",
+    # derived figures for the children's homes chapters (ownership, where homes are)
+    "childrens_homes_by_sector",
+    "councils_running_homes",
+    "childrens_homes_openings_by_sector",
+    "childrens_homes_by_region",
+    "childrens_homes_by_council",
     # figures that exist only in reports, with citations
     "published_figures",
 ]
