@@ -28,11 +28,12 @@ from analysis import data
 
 
 class Text(str):
-    """A glued string that pastes as itself: `{glue:text}` shows its text/plain repr, which for a str would
-    carry quotes; `{glue:md}` shows its Markdown."""
+    """A glued string that pastes as itself. `{glue:text}` reads the text/plain repr back with
+    ast.literal_eval (myst-nb), so the repr is the quoted string: an unquoted "2,863" would come back as the
+    tuple (2, 863) and "1.10" as 1.1. `{glue:md}` shows its Markdown."""
 
     def __repr__(self) -> str:
-        return str(self)
+        return repr(str(self))
 
     def _repr_markdown_(self) -> str:
         return str(self)

@@ -4,6 +4,8 @@
     pct(44.91)                   -> "44.9%"      (one decimal by default; unrounded in, rounded once here)
     signed_pct(59.31)            -> "+59.3%"
     direction(23560, 37520)      -> "rose"       (before, after: always in time order)
+    net_change(-3)               -> "fell by a net 3"
+    listing(["a", "b", "c"])     -> "a, b and c"
     share(part, whole)           -> part / whole x 100, unrounded; None when a part is missing or whole is 0
     change(before, after)        -> (after - before) / before x 100, unrounded
     years([2011, 2012, 2014])    -> "2011 to 2012, 2014"
@@ -75,6 +77,22 @@ def change(before: float | None, after: float | None) -> float:
     if before == 0:
         raise ValueError("change() from 0 is not a percentage")
     return (after - before) / before * 100
+
+
+def listing(values: Iterable[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b and c' (in the order given)."""
+    items = [str(v) for v in values]
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def net_change(value: int | None) -> str:
+    """A net change in words from its signed count: 'grew by a net 1,084', 'fell by a net 3', 'did not change'."""
+    value = _number(value, "net_change()")
+    if value > 0:
+        return f"grew by a net {n(value)}"
+    if value < 0:
+        return f"fell by a net {n(-value)}"
+    return "did not change in number"
 
 
 def direction(
