@@ -143,7 +143,14 @@ def owner_councils(homes: pl.DataFrame, owners: pl.DataFrame, councils: pl.DataF
             return_dtype=pl.Utf8,
         )
         .alias("owner_council_code")
-    ).select(*SNAPSHOT, "urn", pl.col("new_la_code").alias("located_in"), "la_name", "owner_council_code")
+    ).select(
+        *SNAPSHOT,
+        "urn",
+        pl.col("new_la_code").alias("located_in"),
+        "la_name",
+        "owner_name",
+        "owner_council_code",
+    )
 
 
 def owners_published(homes: pl.DataFrame) -> pl.DataFrame:
@@ -165,6 +172,7 @@ def council_rows(homes: pl.DataFrame, councils: pl.DataFrame, owners: pl.DataFra
     runs = owner_councils(homes, owners, councils)
     run = runs.group_by("snapshot_date", pl.col("owner_council_code").alias("new_la_code")).agg(
         pl.col("urn").n_unique().cast(pl.Int64).alias("council_run_homes_run"),
+        pl.col("owner_name").unique().sort().str.join("; ").alias("owning_organisations"),
         (pl.col("located_in") != pl.col("owner_council_code")).sum().cast(pl.Int64).alias("run_outside_area"),
         pl.col("la_name")
         .filter(pl.col("located_in") != pl.col("owner_council_code"))
@@ -197,6 +205,7 @@ def council_rows(homes: pl.DataFrame, councils: pl.DataFrame, owners: pl.DataFra
         .then(pl.col("run_outside_area").fill_null(0))
         .alias("council_run_homes_run_outside_area"),
         pl.when(known).then(pl.col("run_outside_area_in")).alias("council_run_homes_run_outside_area_in"),
+        pl.when(known).then(pl.col("owning_organisations")).alias("owning_organisations"),
         pl.when(known)
         .then(pl.col("located_not_run_by_the_council").fill_null(0))
         .alias("council_run_homes_located_not_run_by_the_council"),
@@ -270,6 +279,7 @@ INDICATORS = [
     "council_run_homes_run",
     "council_run_homes_run_outside_area",
     "council_run_homes_run_outside_area_in",
+    "owning_organisations",
     "council_run_homes_located_not_run_by_the_council",
     "no_council_run_home_located",
     "runs_no_council_run_home",
@@ -402,6 +412,8 @@ DATASET = Dataset(
         "council_run_homes_run_outside_area": "Local authority rows: of those, homes located outside the council's "
         "own area.",
         "council_run_homes_run_outside_area_in": "Local authority rows: the council areas those homes are in.",
+        "owning_organisations": "Local authority rows: the owning organisations, as Ofsted names them (spellings "
+        "merged), whose council-run homes are counted as run by this council.",
         "council_run_homes_located_not_run_by_the_council": "Local authority rows: council-run homes located in the "
         "area that this council does not run (another council's, or an organisation that is not a council).",
         "no_council_run_home_located": "Local authority rows: True when no council-run home is located in the area.",
