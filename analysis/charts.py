@@ -581,7 +581,11 @@ def scatter(
     )
     layers = [points]
     below_flag = f"{HELPER_PREFIX}label_below"
-    below = crowded_labels(frame.filter(pl.col(flag)), x, y, label) if avoid_overlap else []
+    below = (
+        crowded_labels(frame.filter(pl.col(flag)), x, y, label, width=width, height=height)
+        if avoid_overlap
+        else []
+    )
     if below:
         frame = frame.with_columns(pl.col(label).is_in(below).alias(below_flag))
     if marked:
@@ -635,17 +639,32 @@ def scatter(
     )
 
 
-def crowded_labels(frame: pl.DataFrame, x: str, y: str, label: str, near: float = 0.06) -> list[str]:
-    """Of two points closer than `near` of each axis' largest value, the lower one's label (to draw below it)."""
+def crowded_labels(
+    frame: pl.DataFrame,
+    x: str,
+    y: str,
+    label: str,
+    *,
+    width: int = WIDTH,
+    height: int = 420,
+    char_px: float = 7.0,
+    line_px: float = 16.0,
+) -> list[str]:
+    """Labels to draw below their point: of two points whose labels (drawn to the right, about `char_px` per
+    character, `line_px` tall) would overlap on a `width` x `height` plot, the lower one's."""
     rows = frame.select(label, x, y).drop_nulls().rows()
     if not rows:
         return []
-    x_span = max(r[1] for r in rows) or 1
-    y_span = max(r[2] for r in rows) or 1
+    x_max = max(r[1] for r in rows) or 1
+    y_max = max(r[2] for r in rows) or 1
+    placed = [(str(name), vx / x_max * width, vy / y_max * height) for name, vx, vy in rows]
     below = set()
-    for i, a in enumerate(rows):
-        for b in rows[i + 1 :]:
-            if abs(a[1] - b[1]) < near * x_span and abs(a[2] - b[2]) < near * y_span:
+    for i, a in enumerate(placed):
+        for b in placed[i + 1 :]:
+            left, right = (a, b) if a[1] <= b[1] else (b, a)
+            overlap_x = right[1] - left[1] < char_px * len(left[0]) + 7
+            overlap_y = abs(a[2] - b[2]) < line_px
+            if overlap_x and overlap_y:
                 below.add(a[0] if a[2] < b[2] else b[0])
     return sorted(below)
 

@@ -6,6 +6,7 @@
     direction(23560, 37520)      -> "rose"       (before, after: always in time order)
     net_change(-3)               -> "fell by a net 3"
     listing(["a", "b", "c"])     -> "a, b and c"
+    region("North West")         -> "the North West"  (region("London") -> "London")
     share(part, whole)           -> part / whole x 100, unrounded; None when a part is missing or whole is 0
     change(before, after)        -> (after - before) / before x 100, unrounded
     years([2011, 2012, 2014])    -> "2011 to 2012, 2014"
@@ -77,6 +78,16 @@ def change(before: float | None, after: float | None) -> float:
     if before == 0:
         raise ValueError("change() from 0 is not a percentage")
     return (after - before) / before * 100
+
+
+# Regions named without "the" (ONS names); every other English region takes it ("the North West").
+_REGIONS_WITHOUT_ARTICLE = {"London", "Yorkshire and The Humber"}
+
+
+def region(name: str, *, start: bool = False) -> str:
+    """A region's name as it reads in a sentence: 'the North West', 'London'; `start`: 'The North West'."""
+    words = name if name in _REGIONS_WITHOUT_ARTICLE else f"the {name}"
+    return words[:1].upper() + words[1:] if start else words
 
 
 def listing(values: Iterable[str]) -> str:

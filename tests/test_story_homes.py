@@ -496,6 +496,13 @@ def test_scatter_diagonal_and_labels_below_crowded_points():
     assert sum(1 for layer in spec["layer"] if layer.get("mark", {}).get("type") == "text") == 3
 
 
+def test_text_region_takes_the_article_ons_names_take():
+    assert text.region("North West") == "the North West"
+    assert text.region("North West", start=True) == "The North West"
+    assert text.region("London", start=True) == "London"
+    assert text.region("Yorkshire and The Humber") == "Yorkshire and The Humber"
+
+
 def test_text_listing_and_net_change():
     assert (
         text.listing(["North West", "West Midlands", "East Midlands"])
