@@ -647,7 +647,7 @@ def crowded_labels(
     *,
     width: int = WIDTH,
     height: int = 420,
-    char_px: float = 7.0,
+    char_px: float = 6.5,
     line_px: float = 16.0,
 ) -> list[str]:
     """Labels to draw below their point: of two points whose labels (drawn to the right, about `char_px` per
@@ -662,7 +662,7 @@ def crowded_labels(
     for i, a in enumerate(placed):
         for b in placed[i + 1 :]:
             left, right = (a, b) if a[1] <= b[1] else (b, a)
-            overlap_x = right[1] - left[1] < char_px * len(left[0]) + 7
+            overlap_x = right[1] - left[1] < char_px * len(left[0])
             overlap_y = abs(a[2] - b[2]) < line_px
             if overlap_x and overlap_y:
                 below.add(a[0] if a[2] < b[2] else b[0])
