@@ -375,8 +375,12 @@ def bar(
     y_format: str | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
+    x_order: Sequence[str] | None = None,
+    x_wrap: bool = False,
 ) -> alt.LayerChart:
-    """Vertical bars for categories or years on x; `mode` = "stacked", "grouped" or "percent" (100%)."""
+    """Vertical bars for categories or years on x; `mode` = "stacked", "grouped" or "percent" (100%).
+    `x_order`: the categories on x in this order (default: sorted); `x_wrap`: long x labels over two or more
+    lines (split at spaces)."""
     if mode not in ("stacked", "grouped", "percent"):
         raise ChartError("mode must be 'stacked', 'grouped' or 'percent'")
     frame = _frame(frame)
@@ -391,7 +395,12 @@ def bar(
         "Measure" if color == "measure" else (color or "").replace("_", " ").capitalize()
     )
     axis_format = ".0%" if mode == "percent" else y_format
-    x_enc = alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=0))
+    x_axis = alt.Axis(labelAngle=0)
+    if x_wrap:
+        x_axis = alt.Axis(
+            labelAngle=0, labelExpr="length(datum.label) > 12 ? split(datum.label, ' ') : datum.label"
+        )
+    x_enc = alt.X(f"{x}:O", title=x_title, axis=x_axis, sort=list(x_order) if x_order else alt.Undefined)
     y_enc = alt.Y(
         f"{y}:Q",
         title=y_title,
@@ -555,10 +564,13 @@ def scatter(
     y_format: str | None = None,
     width: int = WIDTH,
     height: int = 420,
-    diagonal: bool = False,
+    diagonal: bool | str | None = None,
+    avoid_overlap: bool = False,
 ) -> alt.LayerChart:
     """One point per area (e.g. children's homes places vs children in care); `highlight` names are labelled.
-    `diagonal` draws a dashed grey y = x line (equal values), up to the smaller of the two axes' maxima."""
+    `diagonal`: draw the dashed line y = x (decorative: the chart description says what it means), labelled
+    with the text when one is given (e.g. "One place per child"); `avoid_overlap`: of two labelled points
+    close together, label the lower one below its point."""
     frame = _frame(frame)
     _need(frame, x, y, label, color)
     if not x_title or not y_title:
@@ -588,23 +600,45 @@ def scatter(
         alt.Chart().mark_point(opacity=0.85, **({} if color else {"color": DARK_BLUE})).encode(**encoding)
     )
     layers = [points]
-    if diagonal:
-        top = min(frame[x].max() or 0, frame[y].max() or 0)
-        layers.insert(
-            0,
-            alt.Chart(alt.InlineData(values=[{"_d": 0}, {"_d": top}]))
-            # decorative: the chart description says what the diagonal means
-            .mark_line(color="#6F777B", strokeDash=[4, 4], strokeWidth=1.5, aria=False)
-            .encode(x="_d:Q", y="_d:Q"),
-        )
+    below_flag = f"{HELPER_PREFIX}label_below"
+    below = (
+        crowded_labels(frame.filter(pl.col(flag)), x, y, label, width=width, height=height)
+        if avoid_overlap
+        else []
+    )
+    if below:
+        frame = frame.with_columns(pl.col(label).is_in(below).alias(below_flag))
     if marked:
         layers.append(
             alt.Chart()
             .mark_text(align="left", dx=7, dy=-7, fontWeight="bold")
             .encode(x=f"{x}:Q", y=f"{y}:Q", text=f"{label}:N")
-            .transform_filter(f"datum.{flag}")
+            .transform_filter(f"datum.{flag} && !datum.{below_flag}" if below else f"datum.{flag}")
         )
-    fields = [label, x, y, flag] + ([color, series] if color else [])
+        if below:
+            layers.append(
+                alt.Chart()
+                .mark_text(align="left", dx=7, dy=12, fontWeight="bold")
+                .encode(x=f"{x}:Q", y=f"{y}:Q", text=f"{label}:N")
+                .transform_filter(f"datum.{flag} && datum.{below_flag}")
+            )
+    if diagonal:
+        top = min(frame[x].max() or 0, frame[y].max() or 0)
+        line_data = alt.InlineData(values=[{"a": 0}, {"a": top}])
+        diagonal_layers = [
+            alt.Chart(line_data)
+            .mark_line(color="#6F777B", strokeDash=[4, 4], strokeWidth=1.5, aria=False)
+            .encode(x="a:Q", y="a:Q")
+        ]
+        if isinstance(diagonal, str):
+            label_data = alt.InlineData(values=[{"a": top, "text": diagonal}])
+            diagonal_layers.append(
+                alt.Chart(label_data)
+                .mark_text(align="left", dx=6, dy=10, color="#505A5F")
+                .encode(x="a:Q", y="a:Q", text="text:N")
+            )
+        layers = [*diagonal_layers, *layers]
+    fields = [label, x, y, flag] + ([below_flag] if below else []) + ([color, series] if color else [])
     return _layered(
         layers,
         frame,
@@ -626,6 +660,36 @@ def scatter(
         breaks=[],
         fields=fields,
     )
+
+
+def crowded_labels(
+    frame: pl.DataFrame,
+    x: str,
+    y: str,
+    label: str,
+    *,
+    width: int = WIDTH,
+    height: int = 420,
+    char_px: float = 6.5,
+    line_px: float = 16.0,
+) -> list[str]:
+    """Labels to draw below their point: of two points whose labels (drawn to the right, about `char_px` per
+    character, `line_px` tall) would overlap on a `width` x `height` plot, the lower one's."""
+    rows = frame.select(label, x, y).drop_nulls().rows()
+    if not rows:
+        return []
+    x_max = max(r[1] for r in rows) or 1
+    y_max = max(r[2] for r in rows) or 1
+    placed = [(str(name), vx / x_max * width, vy / y_max * height) for name, vx, vy in rows]
+    below = set()
+    for i, a in enumerate(placed):
+        for b in placed[i + 1 :]:
+            left, right = (a, b) if a[1] <= b[1] else (b, a)
+            overlap_x = right[1] - left[1] < char_px * len(left[0])
+            overlap_y = abs(a[2] - b[2]) < line_px
+            if overlap_x and overlap_y:
+                below.add(a[0] if a[2] < b[2] else b[0])
+    return sorted(below)
 
 
 HEX_CODE_COLUMNS = ("current_la_code", "new_la_code", "la_code", "code", "gss_code", "id")
@@ -787,6 +851,43 @@ def hex_map(
         no_data_note="Grey cells: no figure (suppressed, not published, or no council row).",
         fields=[cell_code, f"{HELPER_PREFIX}name", value],
     )
+
+
+def mark_zero_cells(chart: alt.LayerChart, label: str) -> alt.LayerChart:
+    """A hex_map chart with the councils whose value is exactly 0 drawn white with a dark outline and a legend
+    entry of their own (`label`, e.g. "No children's home in the area"); councils with no value stay grey."""
+    meta = _chart_meta(chart)
+    if meta.get("kind") != "hex_map":
+        raise ChartError("mark_zero_cells needs a chart made by hex_map")
+    value = meta["value_field"]
+    lookups = [t for t in chart.layer[0].transform if isinstance(t, alt.LookupTransform)]
+    if not lookups:
+        raise ChartError("mark_zero_cells: no hexagon lookup found in the hex_map chart")
+    helper = f"{HELPER_PREFIX}zero"
+    layer = (
+        alt.Chart()
+        .mark_geoshape(stroke=DARK_GREY, strokeWidth=1.2)
+        .encode(
+            shape=alt.Shape(f"{HELPER_PREFIX}geo:G"),
+            color=alt.Color(
+                f"{helper}:N",
+                title=None,
+                scale=alt.Scale(domain=[label], range=["white"]),
+                legend=alt.Legend(orient="right", symbolStrokeColor=DARK_GREY, symbolType="square"),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{HELPER_PREFIX}name:N", title="Council"),
+                alt.Tooltip(f"{helper}:N", title=meta.get("y_title") or value),
+            ],
+        )
+        .transform_filter(f"isValid(datum['{value}']) && datum['{value}'] === 0")
+        .transform_calculate(**{helper: json.dumps(label)})
+        .transform_lookup(lookup=f"{HELPER_PREFIX}code", from_=lookups[0]["from"], as_=f"{HELPER_PREFIX}geo")
+        .project(type="identity", reflectY=True)
+    )
+    marked = chart.copy(deep=False)
+    marked.layer = [*chart.layer, layer]
+    return marked.resolve_scale(color="independent")
 
 
 # --------------------------------------------------------------------------------------------------

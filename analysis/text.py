@@ -6,6 +6,9 @@
     signed_n(-443)               -> "-443"       (a net count with its sign: +979)
     direction(23560, 37520)      -> "rose"       (before, after: always in time order)
     direction_within(41.6, 59.3) -> "rose"       (a change known only within bounds: low, high)
+    net_change(-3)               -> "fell by a net 3"
+    listing(["a", "b", "c"])     -> "a, b and c"
+    region("North West")         -> "the North West"  (region("London") -> "London")
     share(part, whole)           -> part / whole x 100, unrounded; None when a part is missing or whole is 0
     change(before, after)        -> (after - before) / before x 100, unrounded
     years([2011, 2012, 2014])    -> "2011 to 2012, 2014"
@@ -85,6 +88,32 @@ def change(before: float | None, after: float | None) -> float:
     if before == 0:
         raise ValueError("change() from 0 is not a percentage")
     return (after - before) / before * 100
+
+
+# Regions named without "the" (ONS names); every other English region takes it ("the North West").
+_REGIONS_WITHOUT_ARTICLE = {"London", "Yorkshire and The Humber"}
+
+
+def region(name: str, *, start: bool = False) -> str:
+    """A region's name as it reads in a sentence: 'the North West', 'London'; `start`: 'The North West'."""
+    words = name if name in _REGIONS_WITHOUT_ARTICLE else f"the {name}"
+    return words[:1].upper() + words[1:] if start else words
+
+
+def listing(values: Iterable[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b and c' (in the order given)."""
+    items = [str(v) for v in values]
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def net_change(value: int | None) -> str:
+    """A net change in words from its signed count: 'grew by a net 1,084', 'fell by a net 3', 'did not change'."""
+    value = _number(value, "net_change()")
+    if value > 0:
+        return f"grew by a net {n(value)}"
+    if value < 0:
+        return f"fell by a net {n(-value)}"
+    return "did not change in number"
 
 
 def direction(

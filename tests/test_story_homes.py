@@ -1,349 +1,522 @@
-"""The children's homes chapters (analysis.stories.homes_ownership, homes_location) on the real published data.
+"""The children's homes chapters (book/ownership.md, book/where-homes-are.md) and the derived datasets they read.
 
-Each test checks a property the chapter relies on against the data or an independent count (usually the
-per-home childrens_homes table, or a figure in published_figures), never a value copied from the code's output.
+Every figure on those pages is a column of childrens_homes_by_sector, councils_running_homes,
+childrens_homes_openings_by_sector, childrens_homes_by_region or childrens_homes_by_council (or of the existing
+ownership and reconciliation datasets). These tests check the published values against an independent count made
+here from the per-home table (childrens_homes), the per-year openings, the population dataset, the publishers'
+figures (published_figures) or the audit (issue 10), and the rules the pages rely on: shares equal their counts,
+medians and counts over a threshold use unrounded values, a missing figure is never 0, the two kinds of Ofsted list
+are never joined, and the owner-to-council table is checked row by row.
 """
 
 from __future__ import annotations
 
 import re
+import statistics
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
 
-from analysis import charts, data, geography
-from analysis.stories import homes_location as loc
-from analysis.stories import homes_ownership as own
+from analysis import book, charts, settings, text
+from analysis.datasets import SourceFiles
+from analysis.datasets import councils_running_homes as running_module
+from analysis.manifest import load_sources
+from analysis.validate import validate
 
-REGIONS = {
-    "North East",
-    "North West",
-    "Yorkshire and The Humber",
-    "East Midlands",
-    "West Midlands",
-    "East of England",
-    "London",
-    "South East",
-    "South West",
-}
+COMPLETE = "providers_and_places"
+COUNCIL = "Local authority"
+THREE_REGIONS = {"North West", "West Midlands", "South East"}
+BOOK = Path(__file__).resolve().parents[1] / "book"
+OWNERS = settings.REFERENCE_DIR / running_module.OWNERS_FILE
 
 
 @pytest.fixture(scope="module")
 def homes() -> pl.DataFrame:
-    return data.load("childrens_homes")
+    return book.load("childrens_homes")
 
 
-def _latest_complete() -> date:
-    return own.snapshot_dates(own.COMPLETE)[-1]
+@pytest.fixture(scope="module")
+def councils() -> pl.DataFrame:
+    return book.load("councils")
 
 
-def _has_provenance(frame: pl.DataFrame) -> None:
-    missing = [c for c in charts.REQUIRED_COLUMNS if c not in frame.columns]
-    assert not missing, missing
-    assert frame["source_id"].null_count() == 0
-    assert set(frame["source_id"].unique()) <= set(data.sources())
+def _latest_complete(homes: pl.DataFrame) -> date:
+    return homes.filter(pl.col("snapshot_kind") == COMPLETE)["snapshot_date"].max()
 
 
-# ------------------------------------------------------------------------------------------ helpers
+def _existing(councils: pl.DataFrame, on: date) -> set[str]:
+    alive = councils.filter(
+        (pl.col("start_date").is_null() | (pl.col("start_date") <= on))
+        & (pl.col("end_date").is_null() | (pl.col("end_date") >= on))
+    )
+    return set(alive["new_la_code"].to_list())
 
 
-def test_direction_words_follow_the_rounded_numbers():
-    assert own.direction(12.7, 23.8) == "fell"
-    assert own.direction(82.0, 67.7) == "rose"
-    assert own.direction(10.04, 10.0) == "did not change"
+def _ofsted_source_files() -> SourceFiles:
+    """The run's Ofsted list files, for the suites' {"$dates": ...} placeholders (after corrections)."""
+    sources = load_sources()
+    families = {"ofsted:providers_places", "ofsted:provider_level"}
+    ids = [sid for sid, s in sources.items() if s.family in families]
+    return SourceFiles(sources, {sid: settings.DEFAULT_MIRROR / sources[sid].mirror_path for sid in ids})
 
 
-def test_dates_phrase_collapses_runs_of_31_march():
-    days = [
-        date(2014, 9, 30),
-        date(2015, 3, 31),
-        date(2016, 3, 31),
-        date(2017, 3, 31),
-        date(2019, 3, 31),
-        date(2023, 8, 31),
-    ]
-    assert own._dates_phrase(days) == (
-        "30 September 2014, 31 March 2015 to 2017, 31 March 2019 and 31 August 2023"
+# ------------------------------------------------------------------------------------------ homes by sector
+
+
+def test_sector_counts_and_shares_recount_the_per_home_table(homes):
+    sector = book.load("childrens_homes_by_sector")
+    counted = homes.group_by("snapshot_date", "sector").len()
+    totals = homes.group_by("snapshot_date").len().rename({"len": "all"})
+    expected = counted.join(totals, on="snapshot_date").with_columns(
+        share=pl.col("len") * 100 / pl.col("all")
+    )
+    joined = sector.join(expected, on=["snapshot_date", "sector"], how="inner")
+    assert joined.height == counted.height  # every sector of every list is published
+    assert (joined["homes"] == joined["len"]).all()
+    assert ((joined["share_of_homes_percent"] - joined["share"]).abs() < 1e-9).all()
+    every = sector.filter(pl.col("sector") == "All sectors").join(totals, on="snapshot_date")
+    assert (every["homes"] == every["all"]).all()
+
+
+def test_31_march_2018_complete_list_matches_ofsteds_published_totals():
+    sector = book.load("childrens_homes_by_sector")
+    figures = book.load("published_figures")
+    published_all = book.one(figures, figure_id="ofsted18_003")["value"]  # 2,209 homes, 31 March 2018
+    published_council = book.one(figures, figure_id="ofsted18_004")["value"]  # 423 council-run
+    day = date(2018, 3, 31)
+    assert book.one(sector, snapshot_date=day, sector="All sectors")["homes"] == published_all
+    council = book.one(sector, snapshot_date=day, sector=COUNCIL)
+    assert council["homes"] == published_council
+    assert council["list_label"] == "complete list"
+
+
+def test_latest_complete_list_is_the_corrected_31_march_2024_list(homes):
+    sector = book.load("childrens_homes_by_sector")
+    flagged = sector.filter(pl.col("latest_complete_list"))["snapshot_date"].unique().to_list()
+    assert flagged == [_latest_complete(homes)]
+    # the correction (data/reference/corrections.csv): the file labelled 31 August 2024 is the 31 March 2024 list
+    assert flagged == [date(2024, 3, 31)]
+    assert date(2024, 8, 31) not in sector["snapshot_date"].to_list()
+    assert book.one(sector, latest_complete_list=True, sector="All sectors")["homes"] == 3491
+
+
+def test_list_labels_never_mix_the_two_kinds_of_list():
+    sector = book.load("childrens_homes_by_sector")
+    pairs = set(sector.select("snapshot_kind", "list_label").unique().iter_rows())
+    assert pairs == {(COMPLETE, "complete list"), ("provider_level", "inspected-homes list")}
+
+
+# ------------------------------------------------------------------------------------------ councils running homes
+
+
+def test_2019_debate_counted_councils_that_run_no_home_the_site_those_with_none_located():
+    """Issue 10: the debate's 47 councils 'did not run any children's homes'; counted by location the 31 March
+    2019 list gives 48, because Wolverhampton runs a home located in Staffordshire."""
+    running = book.load("councils_running_homes")
+    debate = book.one(book.load("published_figures"), figure_id="deb19_012")["value"]
+    england = book.one(running, geographic_level="National", snapshot_date=date(2019, 3, 31))
+    assert england["councils_running_no_council_run_home"] == debate == 47
+    assert england["councils_without_council_run_home_located"] == 48
+    assert england["council_run_homes_located"] == 403
+    wolverhampton = book.one(
+        running, geographic_level="Local authority", snapshot_date=date(2019, 3, 31), la_name="Wolverhampton"
+    )
+    assert wolverhampton["no_council_run_home_located"] is True
+    assert wolverhampton["runs_no_council_run_home"] is False
+    assert wolverhampton["council_run_homes_run_outside_area_in"] == "Staffordshire"
+
+
+def test_councils_without_a_located_home_recount_the_per_home_table(homes, councils):
+    running = book.load("councils_running_homes")
+    for day in homes["snapshot_date"].unique().to_list():
+        located = set(
+            homes.filter(pl.col("snapshot_date") == day, pl.col("sector") == COUNCIL)["new_la_code"].to_list()
+        )
+        existing = _existing(councils, day)
+        england = book.one(running, geographic_level="National", snapshot_date=day)
+        assert england["councils"] == len(existing)
+        assert england["councils_without_council_run_home_located"] == len(existing - located)
+
+
+def _named_council(code: str, on: date, located: str, councils: pl.DataFrame) -> str:
+    """Written here for the test: the council in existence on `on` that an owner name naming `code` stands for."""
+    existing = _existing(councils, on)
+    if code in existing:
+        return code
+    successors = {
+        c: (s.split(",") if s else [])
+        for c, s in councils.select("new_la_code", "successor_codes").iter_rows()
+    }
+    later = [c for c in successors[code] if c in existing]
+    earlier = [c for c in existing if code in successors[c]]
+    for found in (later, earlier):
+        if len(found) == 1:
+            return found[0]
+        if located in found:
+            return located
+    raise AssertionError(f"no council for {code} on {on}")
+
+
+def test_councils_running_no_home_recount_the_owner_names(homes, councils):
+    running = book.load("councils_running_homes")
+    owners = pl.read_csv(OWNERS, infer_schema=False).filter(pl.col("council_code").is_not_null())
+    codes = {}
+    for owner, code in owners.select("owner_name", "council_code").iter_rows():
+        codes.setdefault(owner, []).append(code)
+    with_owners = homes.filter(pl.col("owner_name").is_not_null())["snapshot_date"].unique().to_list()
+    assert min(with_owners) == date(2018, 3, 31)
+    for day in with_owners:
+        council_homes = homes.filter(pl.col("snapshot_date") == day, pl.col("sector") == COUNCIL)
+        runners = {
+            _named_council(code, day, located, councils)
+            for owner, located in council_homes.select("owner_name", "new_la_code").iter_rows()
+            for code in codes.get(owner, [])
+        }
+        england = book.one(running, geographic_level="National", snapshot_date=day)
+        assert england["councils_running_no_council_run_home"] == len(_existing(councils, day) - runners)
+
+
+def test_run_counts_are_empty_not_zero_before_owners_are_published():
+    running = book.load("councils_running_homes")
+    before = running.filter(~pl.col("owners_published"))
+    assert before.height > 0
+    assert set(before["snapshot_date"].dt.year().to_list()) == {2014, 2015, 2016, 2017}
+    las = before.filter(pl.col("geographic_level") == "Local authority")
+    for column in ("runs_no_council_run_home", "council_run_homes_run", "council_run_homes_run_outside_area"):
+        assert las[column].null_count() == las.height, column
+    assert before["councils_running_no_council_run_home"].drop_nulls().is_empty()
+
+
+def test_every_owner_mapping_names_an_existing_council_spelt_as_the_councils_dataset(homes, councils):
+    owners = pl.read_csv(OWNERS, infer_schema=False)
+    names = dict(councils.select("new_la_code", "la_name").iter_rows())
+    council_owners = set(homes.filter(pl.col("sector") == COUNCIL)["owner_name"].drop_nulls().to_list())
+    assert council_owners == set(owners["owner_name"].to_list())  # every published owner is mapped, no extra
+
+    def words(value: str) -> str:
+        value = value.lower().replace("&", " and ").replace("-", " ").replace(".", " ").replace(",", " ")
+        return re.sub(r"\s+", " ", value).strip()
+
+    for row in owners.iter_rows(named=True):
+        if row["relationship"] == "not a council":
+            assert row["council_code"] is None
+            continue
+        assert names[row["council_code"]] == row["council_name"]
+        located = set(homes.filter(pl.col("owner_name") == row["owner_name"])["la_name"].to_list())
+        if row["relationship"] == "school governing body":
+            assert located == {row["council_name"]}  # the school is in the council's area
+            continue
+        # the owner's name names the council: its name without 'City of' / 'County', or the official short form
+        stem = words(row["council_name"]).replace(" city of", "").replace("county ", "")
+        short = {"kingston upon hull": "hull", "newcastle upon tyne": "newcastle"}.get(stem, stem)
+        assert re.search(rf"\b{re.escape(short)}\b", words(row["owner_name"])), row
+
+
+def _fixture_homes(owner: str, located: str, on: date, la_name: str = "Somewhere") -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "time_period": [on.year],
+            "time_identifier": ["As at 31 March"],
+            "snapshot_date": [on],
+            "snapshot_kind": [COMPLETE],
+            "source_id": ["test"],
+            "source_release": ["test"],
+            "urn": ["SC000001"],
+            "sector": [COUNCIL],
+            "owner_name": [owner],
+            "new_la_code": [located],
+            "la_name": [la_name],
+            "region_code": ["E12000001"],
+            "region_name": ["North East"],
+        }
     )
 
 
-def test_crowded_labels_moves_the_lower_of_two_close_points():
-    frame = pl.DataFrame({"name": ["a", "b", "c"], "x": [100, 102, 500], "y": [50, 49, 400]})
-    assert loc.crowded_labels(frame, "x", "y", "name") == ["b"]
+def test_an_owner_missing_from_the_table_stops_the_build(councils):
+    owners = running_module.read_owners(OWNERS)
+    stray = _fixture_homes("A Council Nobody Mapped", "E06000001", date(2024, 3, 31), "Hartlepool")
+    with pytest.raises(running_module.OwnerMappingError, match="A Council Nobody Mapped"):
+        running_module.owner_councils(stray, owners, councils)
 
 
-# ------------------------------------------------------------------------------------------ ownership
-
-
-def test_published_ids_used_by_the_chapters_exist_with_the_expected_measures():
-    figures = own.published(
-        own.PUBLISHED_OWNERSHIP
-        + own.PUBLISHED_NO_HOMES
-        + own.PUBLISHED_TOTALS
-        + list(loc.PUBLISHED_REGION_SHARES.values())
-        + loc.PUBLISHED_THREE_REGIONS
+def test_a_wrongly_spelt_or_unknown_mapping_is_refused(councils, tmp_path):
+    wrong = pl.DataFrame(
+        {
+            "owner_name": ["Hartlepool Borough Council"],
+            "council_code": ["E06000002"],
+            "council_name": ["Hartlepool"],
+            "relationship": ["council"],
+            "note": [None],
+        }
     )
-    measures = dict(figures.select("figure_id", "measure").iter_rows())
-    assert measures["deb19_008"] == "childrens_homes_private_share"
-    assert measures["deb19_010"] == "childrens_homes_local_authority_share"
-    assert measures["deb19_012"] == "local_authorities_running_no_childrens_homes"
-    assert measures["deb19_014"] == "childrens_homes_three_region_share"
-    assert {measures["deb19_002"], measures["deb19_003"]} == {"childrens_homes_region_share"}
-    with pytest.raises(KeyError):
-        own.published(["no_such_figure"])
-
-
-def test_council_run_homes_at_31_march_2018_match_ofsteds_published_423():
-    row = own.sector_row(date(2018, 3, 31), own.COUNCIL)
-    assert row["snapshot_kind"] == own.COMPLETE
-    assert row["homes"] == own.published_value("ofsted18_004") == 423
-    assert own.sector_row(date(2018, 3, 31), own.ALL_SECTORS)["homes"] == own.published_value("ofsted18_003")
-
-
-def test_sector_counts_match_the_per_home_table(homes):
-    day = _latest_complete()
-    counts = dict(homes.filter(pl.col("snapshot_date") == day).group_by("sector").len().iter_rows())
-    for sector, count in counts.items():
-        assert own.sector_row(day, sector)["homes"] == count
-    assert own.sector_row(day, own.ALL_SECTORS)["homes"] == sum(counts.values())
-
-
-def test_sector_shares_sum_to_100_at_every_snapshot():
-    frame = own.national_by_sector().filter(pl.col("sector") != own.ALL_SECTORS)
-    sums = frame.group_by("snapshot_date").agg(pl.col("share_of_area_homes_pct").sum())
-    assert sums.height == len(own.snapshot_dates())
-    assert all(abs(s - 100) <= 0.3 for s in sums["share_of_area_homes_pct"])
-
-
-def test_sector_trend_never_joins_the_two_kinds_of_list():
-    frame = own.sector_share_trend()
-    _has_provenance(frame)
-    kinds = frame.group_by("series").agg(pl.col("snapshot_kind").n_unique())
-    assert kinds["snapshot_kind"].to_list() == [1] * kinds.height
-    assert not frame.select("time_period", "series").is_duplicated().any()
-    assert set(frame["series"]) == set(own.sector_series_order())
-
-
-def test_homes_by_sector_uses_only_complete_lists_in_date_order():
-    frame = own.homes_by_sector_complete()
-    _has_provenance(frame)
-    assert set(frame["snapshot_kind"]) == {own.COMPLETE}
-    order = frame.sort("snapshot_date")["snapshot"].unique(maintain_order=True).to_list()
-    assert order == sorted(order)  # text order = date order, as the bar chart sorts categories
-
-
-def test_debate_comparison_shares_match_an_independent_count(homes):
-    frame = own.debate_comparison()
-    listed = homes.filter(pl.col("snapshot_date") == own.DEBATE_YEAR_SNAPSHOT)
-    for row in frame.filter(pl.col("snapshot_date") == own.DEBATE_YEAR_SNAPSHOT).iter_rows(named=True):
-        expected = 100 * listed.filter(pl.col("sector") == row["sector"]).height / listed.height
-        assert row["share_of_homes_pct"] == pytest.approx(expected, abs=0.05)
-    assert set(frame["debate_value"]) == {own.published_value("deb19_008"), own.published_value("deb19_010")}
-    assert own.nearest_complete_before(own.DEBATE_DATE) < own.DEBATE_DATE
-
-
-def test_councils_without_a_council_run_home_agree_with_the_per_home_table(homes):
-    day = _latest_complete()
-    listed = own.councils_without_list(day)
-    national = own.councils_without_trend().filter(pl.col("snapshot_date") == day).row(0, named=True)
-    assert listed.height == national["councils_without_council_run_home"]
-    with_council_home = set(
-        homes.filter(pl.col("snapshot_date") == day, pl.col("sector") == own.COUNCIL)["new_la_code"]
-    )
-    assert with_council_home.isdisjoint(set(listed["new_la_code"]))
-    assert len(with_council_home) + listed.height == national["councils"]
-    assert set(listed["region_name"]) <= REGIONS
-
-
-def test_trust_run_homes_are_outside_the_council_sector_and_carry_the_councils_name():
-    frame = own.trust_run_homes(own.DEBATE_YEAR_SNAPSHOT)
-    assert frame.height > 0
-    assert set(frame["sector"]) <= {own.VOLUNTARY, own.PRIVATE}
-    for row in frame.iter_rows(named=True):
-        assert row["la_name"].lower() in row["owner_name"].lower()
-
-
-def test_concentration_groups_are_nested_and_below_100():
-    frame = own.concentration_trend()
-    _has_provenance(frame)
-    wide = frame.pivot(on="owner_group", index="snapshot_date", values="homes")
-    assert (wide["Largest 10"] <= wide["Largest 20"]).all()
-    assert (frame["share_of_homes_pct"] < 100).all()
-    kinds = frame.group_by("series").agg(pl.col("snapshot_kind").n_unique())
-    assert kinds["snapshot_kind"].to_list() == [1] * kinds.height
-
-
-def test_largest_owners_are_ranked_and_counted_from_the_per_home_table(homes):
-    frame = own.largest_owners()
-    _has_provenance(frame)
-    assert frame["rank"].to_list() == list(range(1, frame.height + 1))
-    assert frame["homes"].to_list() == sorted(frame["homes"].to_list(), reverse=True)
-    top = frame.row(0, named=True)
-    owned = homes.filter(
-        pl.col("snapshot_date") == top["snapshot_date"], pl.col("owner_name") == top["owner_name"]
-    )
-    assert owned.height == top["homes"]
-    assert set(own.council_owners(frame)) <= set(frame["owner_name"])
-
-
-def test_openings_sectors_add_up_to_all_sectors():
-    frame = own.openings_closures()
-    _has_provenance(frame)
-    parts = (
-        frame.filter(pl.col("sector") != own.ALL_SECTORS)
-        .group_by("time_period")
-        .agg(pl.col("opened", "closed").sum())
-        .sort("time_period")
-    )
-    whole = frame.filter(pl.col("sector") == own.ALL_SECTORS).sort("time_period")
-    assert parts["opened"].to_list() == whole["opened"].to_list()
-    assert parts["closed"].to_list() == whole["closed"].to_list()
-    assert (whole["net_change"] == whole["opened"] - whole["closed"]).all()
-
-
-def test_reconciliation_table_has_a_row_per_list_and_published_figure():
-    rows = own.reconciliation()
-    html = str(own.reconciliation_table())
-    assert html.count("<tr>") == rows.height + 1
-    matched = rows.filter(
-        pl.col("snapshot_date") == date(2018, 3, 31), pl.col("snapshot_kind") == own.COMPLETE
-    )
-    assert matched["homes_difference"].to_list() == [0]
-
-
-# ------------------------------------------------------------------------------------------ location
-
-
-def test_region_shares_cover_every_region_and_sum_to_100():
-    frame = loc.region_share_comparison()
-    _has_provenance(frame)
-    for _, group in frame.group_by("snapshot_date"):
-        assert set(group["region_name"]) == REGIONS
-        assert abs(group["share_of_england_homes_pct"].sum() - 100) <= 0.3
-    assert set(frame["snapshot_kind"]) == {own.COMPLETE}
-
-
-def test_three_region_share_matches_an_independent_count(homes):
-    day = _latest_complete()
-    listed = homes.filter(pl.col("snapshot_date") == day)
-    expected = 100 * listed.filter(pl.col("region_name").is_in(loc.THREE_REGIONS)).height / listed.height
-    assert loc._three(day)["three_region_share_pct"] == pytest.approx(expected, abs=0.05)
-
-
-def test_region_rates_are_places_over_population():
-    frame = loc.region_rates()
-    _has_provenance(frame)
-    assert set(frame["region_name"]) == REGIONS
-    computed = 10_000 * frame["places"] / frame["population_0_to_17"]
-    assert ((computed - frame["places_per_10000_children"]).abs() <= 0.051).all()
-    england = loc._england_supply()
-    assert england["places"] == frame["places"].sum()
-
-
-def test_supply_need_uses_one_dfe_category_per_year():
-    frame = loc.supply_need()
-    _has_provenance(frame)
-    assert frame["children_definition"].n_unique() == 1
-    ratio = frame["places"] / frame["children_in_childrens_homes"]
-    assert ((ratio - frame["places_per_child_in_childrens_homes"]).abs() <= 0.006).all()
-    table = loc.definitions_by_year()
-    assert not table["time_period"].is_duplicated().any()
-
-
-def test_council_map_has_one_row_per_hex_cell_and_no_homes_means_no_places():
-    frame = loc.council_rates()
-    _has_provenance(frame)
-    cells = geography.hex_cells()
-    assert set(frame["current_la_code"]) == set(cells["la_code"])
-    assert not frame["current_la_code"].is_duplicated().any()
-    # mark_no_homes finds councils without homes by a rate of exactly 0: that must mean no places
-    zero = frame.filter(pl.col("places_per_10000_children") == 0)
-    assert zero["la_name"].sort().to_list() == frame.filter(pl.col("no_homes"))["la_name"].sort().to_list()
-    assert (zero["places"] == 0).all()
-
-
-def test_council_map_renders_with_the_no_homes_legend(tmp_path, monkeypatch):
-    monkeypatch.setenv("FFH_CHART_STORE", str(tmp_path))
-    frame = loc.council_rates()
-    chart = charts.hex_map(
-        frame,
-        value="places_per_10000_children",
-        title=loc.council_map_title(),
-        value_title="Places per 10,000 children",
-        value_format=".1f",
-    )
-    rendered = charts.render(
-        loc.mark_no_homes(chart),
-        name="test-homes-map",
-        alt=loc.council_map_alt(),
-        source=loc.supply_source(frame),
-    )
-    assert loc.NO_HOMES_LABEL in rendered.files["svg"].read_text("utf-8")
-    assert rendered.table.height == geography.hex_cells().height
-
-
-def test_top_councils_and_half_of_homes_agree_with_the_per_home_table(homes):
-    day = _latest_complete()
-    per_council = (
-        homes.filter(pl.col("snapshot_date") == day)
-        .group_by("new_la_code")
-        .len()
-        .sort("len", descending=True)
-    )
-    top = loc.top_councils(15)
-    _has_provenance(top)
-    assert top["homes"][0] == per_council["len"][0]
-    assert top.height >= 15
-    k, councils, held = loc.councils_holding_half(day)
-    counts = per_council["len"].to_list()
-    total = sum(counts)
-    assert sum(counts[: k - 1]) < total / 2 <= sum(counts[:k])
-    assert held >= 50
-
-
-def test_sources_for_charts_name_every_source_id():
-    frame = own.sector_share_trend()
-    text = own.chart_source(frame)
-    for use in data.source_uses(frame):
-        assert use.publication in text and use.release in text
-    assert "mid-year estimate" in loc.supply_source(loc.region_rates())
-
-
-# ------------------------------------------------------------------------------------------ page text
+    with pytest.raises(running_module.OwnerMappingError, match="Middlesbrough"):
+        running_module.check_owners(wrong, councils)
+    path = tmp_path / "owners.csv"
+    wrong.with_columns(pl.lit("cousin").alias("relationship")).write_csv(path)
+    with pytest.raises(running_module.OwnerMappingError, match="relationship"):
+        running_module.read_owners(path)
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("code", "on", "located", "expected"),
     [
-        own.key_findings,
-        own.sector_summary,
-        own.debate_comparison_text,
-        own.councils_without_text,
-        own.concentration_text,
-        own.openings_text,
-        own.reconciliation_text,
-        loc.key_findings,
-        loc.region_text,
-        loc.region_rates_text,
-        loc.supply_need_text,
-        loc.council_rates_text,
-        loc.top_councils_text,
+        (
+            "E10000002",
+            date(2021, 3, 31),
+            "E06000060",
+            "E06000060",
+        ),  # Buckinghamshire CC after 2020: its successor
+        ("E06000063", date(2023, 3, 31), "E10000006", "E10000006"),  # Cumberland, the day before: Cumbria
+        (
+            "E10000009",
+            date(2020, 3, 31),
+            "E06000059",
+            "E06000059",
+        ),  # Dorset CC after the split: where the home is
+        ("E08000031", date(2024, 3, 31), "E10000028", "E08000031"),  # Wolverhampton, home in Staffordshire
     ],
 )
-def test_page_text_names_dates_and_has_no_missing_values(text):
-    body = text()
-    assert "None" not in body and "nan" not in body and "no figure" not in body
-    assert re.search(
-        r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|"
-        r"November|December) \d{4}\b",
-        body,
-    ) or re.search(r"\b(19|20)\d\d-\d\d\b", body)
+def test_a_name_of_a_council_not_in_existence_is_counted_for_the_one_that_was(
+    councils, code, on, located, expected
+):
+    existing = _existing(councils, on)
+    successors = running_module._successors(councils)
+    assert running_module.council_on_date(code, on, located, existing, successors)[0] == expected
 
 
-def test_key_findings_have_three_to_five_bullets_with_figures_from_published_sources():
-    for findings in (own.key_findings(), loc.key_findings()):
-        bullets = [line for line in findings.splitlines() if line.startswith("- ")]
-        assert 3 <= len(bullets) <= 5
-    assert own.published(own.PUBLISHED_NO_HOMES)["value_as_stated"][0] in own.key_findings()
-    assert own.published(["deb19_014"])["value_as_stated"][0] in loc.key_findings()
+def test_the_suite_catches_a_council_count_that_does_not_add_up():
+    dataset = running_module.DATASET
+    frame = book.load(dataset.name).drop("current_la_code", "current_la_name")
+    broken = frame.with_columns(
+        pl.when(pl.col("geographic_level") == "National")
+        .then(pl.col("councils_running_no_council_run_home") + 1)
+        .otherwise(pl.col("councils_running_no_council_run_home"))
+        .alias("councils_running_no_council_run_home")
+    )
+    files = _ofsted_source_files()
+    assert validate(dataset, frame, dataset.views(frame), source_files=files).success
+    report = validate(dataset, broken, dataset.views(broken), source_files=files)
+    assert not report.success
+
+
+# ------------------------------------------------------------------------------------------ openings and closures
+
+
+def test_openings_running_totals_are_the_sums_of_the_published_years():
+    """The 1,957 homes opened and 1,733 private ones (issue 10: unsourced on the page) are these sums."""
+    openings = book.load("childrens_homes_openings_by_sector")
+    years = book.load("childrens_homes_openings_closures").filter(
+        pl.col("geographic_level") == "National", pl.col("provision_type") == "All children's homes"
+    )
+    last = openings["year_end_date"].max()
+    for sector in ("All sectors", COUNCIL, "Private", "Voluntary", "Health authority"):
+        rows = years.filter(pl.col("sector") == sector)
+        total = book.one(openings, year_end_date=last, sector=sector)
+        assert total["cumulative_opened"] == rows["opened"].sum()
+        assert total["cumulative_closed"] == rows["closed"].sum()
+        assert total["years_in_total"] == rows.height
+    every = book.one(openings, year_end_date=last, sector="All sectors")
+    private = book.one(openings, year_end_date=last, sector="Private")
+    assert (every["cumulative_opened"], private["cumulative_opened"]) == (1957, 1733)
+    assert private["cumulative_share_of_opened_percent"] == pytest.approx(1733 * 100 / 1957, abs=1e-9)
+
+
+# ------------------------------------------------------------------------------------------ regions
+
+
+def test_three_region_share_is_computed_from_counts_not_rounded_shares(homes):
+    regions = book.load("childrens_homes_by_region")
+    for day in homes["snapshot_date"].unique().to_list():
+        listed = homes.filter(pl.col("snapshot_date") == day)
+        expected = listed.filter(pl.col("region_name").is_in(THREE_REGIONS)).height * 100 / listed.height
+        england = book.one(regions, snapshot_date=day, geographic_level="National")
+        assert england["three_regions_share_of_homes_percent"] == pytest.approx(expected, abs=1e-9)
+        shares = regions.filter(pl.col("snapshot_date") == day, pl.col("geographic_level") == "Regional")
+        assert shares["share_of_england_homes_percent"].sum() == pytest.approx(100, abs=1e-9)
+
+
+def test_region_rates_use_the_dfe_population_of_the_previous_mid_year(homes):
+    regions = book.load("childrens_homes_by_region")
+    population = book.load("population").filter(
+        pl.col("measure") == "population_0_to_17", pl.col("geographic_level") == "Regional"
+    )
+    day = regions.filter(pl.col("places_per_10000_children").is_not_null())["snapshot_date"].max()
+    places = homes.filter(pl.col("snapshot_date") == day).group_by("region_code").agg(pl.col("places").sum())
+    for region_code, total in places.iter_rows():
+        people = book.one(population, region_code=region_code, time_period=day.year - 1)["value"]
+        row = book.one(regions, snapshot_date=day, region_code=region_code)
+        assert row["places_per_10000_children"] == pytest.approx(total * 10_000 / people, abs=1e-9)
+
+
+def test_a_region_without_a_children_figure_has_no_ratio_and_no_verdict():
+    regions = book.load("childrens_homes_by_region").filter(pl.col("geographic_level") == "Regional")
+    missing = regions.filter(pl.col("children_in_childrens_homes").is_null())
+    assert missing.height > 0  # e.g. 2018-2019: DfE published the category for England only
+    assert missing["places_per_child_in_childrens_homes"].null_count() == missing.height
+    assert missing["fewer_places_than_children"].null_count() == missing.height
+    england = book.load("childrens_homes_by_region").filter(
+        pl.col("geographic_level") == "National",
+        pl.col("snapshot_date").is_in(missing["snapshot_date"].unique().implode()),
+    )
+    assert england["regions_with_fewer_places_than_children"].null_count() == england.height
+
+
+# ------------------------------------------------------------------------------------------ council areas
+
+
+def test_median_council_rate_is_the_median_of_unrounded_rates():
+    councils = book.load("childrens_homes_by_council")
+    for day in councils.filter(pl.col("places_per_10000_children").is_not_null())["snapshot_date"].unique():
+        rows = councils.filter(
+            pl.col("snapshot_date") == day, pl.col("geographic_level") == "Local authority"
+        )
+        rated = rows.filter(pl.col("population_0_to_17").is_not_null())
+        rates = [p * 10_000 / n for p, n in rated.select("places", "population_0_to_17").iter_rows()]
+        england = book.one(councils, snapshot_date=day, geographic_level="National")
+        assert england["median_council_places_per_10000_children"] == pytest.approx(
+            statistics.median(rates), abs=1e-9
+        )
+        assert england["councils_with_places_rate"] == len(rates)
+        assert england["councils_without_places_rate"] == rows.height - len(rates)
+        above = sum(rate > england["places_per_10000_children"] for rate in rates)  # unrounded comparison
+        assert england["councils_above_england_places_rate"] == above
+
+
+def test_a_council_without_a_population_has_no_rate_not_zero():
+    councils = book.load("childrens_homes_by_council").filter(pl.col("geographic_level") == "Local authority")
+    unrated = councils.filter(
+        pl.col("population_0_to_17").is_null(), pl.col("time_identifier") == "As at 31 March"
+    )
+    assert unrated.height > 0  # Bournemouth, Poole and Dorset county before April 2019
+    assert unrated["places_per_10000_children"].null_count() == unrated.height
+    zero = councils.filter(pl.col("places_per_10000_children") == 0)
+    assert (zero["homes"] == 0).all() and zero["no_home"].all()  # a rate of 0 means no home, never a gap
+
+
+def test_councils_holding_half_of_homes_recount_the_per_home_table(homes):
+    councils = book.load("childrens_homes_by_council")
+    for day in homes["snapshot_date"].unique().to_list():
+        counts = sorted(
+            homes.filter(pl.col("snapshot_date") == day).group_by("new_la_code").len()["len"], reverse=True
+        )
+        total, running, k = sum(counts), 0, 0
+        while running * 2 < total:
+            running += counts[k]
+            k += 1
+        england = book.one(councils, snapshot_date=day, geographic_level="National")
+        assert england["councils_holding_half_of_homes"] == k
+        assert england["share_of_homes_in_those_councils_percent"] == pytest.approx(
+            running * 100 / total, abs=1e-9
+        )
+
+
+# ------------------------------------------------------------------------------------------ pages
+
+
+@pytest.mark.parametrize("page", ["ownership.md", "where-homes-are.md"])
+def test_pages_read_only_published_data_and_speak_of_publishers(page):
+    source = (BOOK / page).read_text(encoding="utf-8")
+    assert "analysis.stories" not in source and "from analysis import data" not in source
+    assert re.search(r"mirror|DATA-MAP|shared/upstream", source) is None
+    # 'seed' only in the pattern that strips the published citation's working note, never in the page's words
+    assert all("re.sub(" in line for line in source.splitlines() if "seed" in line)
+    # no sentence dates a list 31 August 2024 except the one explaining the correction
+    assert source.count("31 August 2024") == 1
+    assert "Markdown(" not in source  # no cell prints generated paragraphs
+
+
+def test_pages_show_no_number_the_published_data_lacks():
+    html = BOOK / "_build" / "html"
+    pages = [html / "ownership.html", html / "where-homes-are.html"]
+    if not all(p.exists() for p in pages):
+        pytest.skip("the book is not built (make book)")
+    from analysis.numbers_check import unsourced_numbers
+
+    assert unsourced_numbers(html, settings.DATA_DIR, pages) == []
+
+
+# ------------------------------------------------------------------------------------------ chart and text helpers
+
+
+def test_mark_zero_cells_draws_councils_with_no_home_white(tmp_path, monkeypatch):
+    monkeypatch.setenv("FFH_CHART_STORE", str(tmp_path))
+    councils = book.load("childrens_homes_by_council")
+    day = councils.filter(pl.col("places_per_10000_children").is_not_null())["snapshot_date"].max()
+    frame = councils.filter(pl.col("snapshot_date") == day, pl.col("geographic_level") == "Local authority")
+    chart = charts.hex_map(
+        frame,
+        value="places_per_10000_children",
+        title="A test map of places",
+        value_title="Places per 10,000 children",
+    )
+    marked = charts.mark_zero_cells(chart, "No children's home in the area")
+    rendered = charts.render(
+        marked, name="test-homes-map", alt="A test map of council areas and their rates."
+    )
+    assert "No children's home in the area" in rendered.files["svg"].read_text("utf-8")
+    with pytest.raises(charts.ChartError):
+        charts.mark_zero_cells(
+            charts.ranked_bar(frame, value="homes", title="Not a map at all", value_title="Homes (number)"),
+            "x",
+        )
+
+
+def test_scatter_diagonal_and_labels_below_crowded_points():
+    frame = pl.DataFrame(
+        {
+            "name": ["a", "b", "c"],
+            "x": [100, 102, 500],
+            "y": [50, 49, 400],
+            "time_period": [2024] * 3,
+            "time_identifier": ["As at 31 March"] * 3,
+            "geographic_level": ["Regional"] * 3,
+            "country_code": ["E92000001"] * 3,
+            "country_name": ["England"] * 3,
+            "source_id": ["x"] * 3,
+            "source_release": ["x"] * 3,
+        }
+    )
+    assert charts.crowded_labels(frame, "x", "y", "name") == ["b"]
+    chart = charts.scatter(
+        frame,
+        x="x",
+        y="y",
+        label="name",
+        highlight=["a", "b", "c"],
+        title="Places against children in a small test",
+        x_title="Children (number)",
+        y_title="Places (number)",
+        diagonal="One place per child",
+        avoid_overlap=True,
+    )
+    spec = chart.to_dict()
+    assert "One place per child" in str(spec)
+    assert sum(1 for layer in spec["layer"] if layer.get("mark", {}).get("type") == "text") == 3
+
+
+def test_text_region_takes_the_article_ons_names_take():
+    assert text.region("North West") == "the North West"
+    assert text.region("North West", start=True) == "The North West"
+    assert text.region("London", start=True) == "London"
+    assert text.region("Yorkshire and The Humber") == "Yorkshire and The Humber"
+
+
+def test_text_listing_and_net_change():
+    assert (
+        text.listing(["North West", "West Midlands", "East Midlands"])
+        == "North West, West Midlands and East Midlands"
+    )
+    assert text.listing(["London"]) == "London"
+    assert text.net_change(1084) == "grew by a net 1,084"
+    assert text.net_change(-3) == "fell by a net 3"
+    with pytest.raises(text.NoFigure):
+        text.net_change(None)
+
+
+def test_glued_text_survives_myst_nbs_literal_eval():
+    from ast import literal_eval
+
+    for value in ("2,863", "1.10", "82.0%", "None"):
+        assert literal_eval(repr(book.Text(value))) == value

@@ -49,6 +49,12 @@ DATASET_MODULES: list[str] = [
     "ownership_concentration",
     "childrens_homes_supply",
     "childrens_homes_openings_closures",
+    # derived figures for the children's homes chapters (ownership, where homes are)
+    "childrens_homes_by_sector",
+    "councils_running_homes",
+    "childrens_homes_openings_by_sector",
+    "childrens_homes_by_region",
+    "childrens_homes_by_council",
     "homes_rebuilt_totals",
     "council_run_homes_by_owner",
     # figures that exist only in reports, with citations, and the same figures checked against the data
