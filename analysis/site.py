@@ -528,58 +528,27 @@ def citation_block() -> HTMLBlock:
 
 
 @dataclass(frozen=True)
-class Headline:
+class Card:
+    """A landing-page card: the number, what it counts, its date, a line of context, the source (linked to
+    the publisher's page) and the chapter that explains it."""
+
     value: str
     label: str
-    period: str
+    date: str
+    note: str
     source: str
+    source_url: str
     chapter: str  # docname of the chapter, e.g. "out-of-area" (optionally with "#anchor")
     chapter_title: str
 
 
-def headline(
-    dataset: str,
-    *,
-    label: str,
-    period: str,
-    chapter: str,
-    chapter_title: str,
-    value: str = "value",
-    value_format: str = ",.0f",
-    suffix: str = "",
-    **filters: Any,
-) -> Headline:
-    """One headline number: the single row of `dataset` matching `filters` (column=value; time_period may
-    be "latest"). Fails if the filters match no row or more than one, or the value is missing."""
-    import polars as pl
-
+def source_of(row: dict[str, Any]) -> tuple[str, str]:
+    """(short source text, publisher's page) of a published row: publisher, publication and release."""
     from analysis import data
 
-    frame = data.load(dataset)
-    for column, wanted in filters.items():
-        if column not in frame.columns:
-            raise KeyError(f"{dataset} has no column {column!r}")
-        if column == "time_period" and wanted == "latest":
-            continue
-        frame = frame.filter(pl.col(column).is_null() if wanted is None else pl.col(column) == wanted)
-    if filters.get("time_period") == "latest" and frame.height:
-        frame = frame.filter(pl.col("time_period") == frame["time_period"].max())
-    if frame.height != 1:
-        raise ValueError(
-            f"headline {label!r}: {dataset} filtered by {filters} has {frame.height} rows, not 1"
-        )
-    number = frame[value][0]
-    if number is None:
-        note = frame["value_note"][0] if "value_note" in frame.columns else ""
-        raise ValueError(f"headline {label!r}: value is missing ({note})")
-    return Headline(
-        value=format(number, value_format) + suffix,
-        label=label,
-        period=period.format(year=frame["time_period"][0]) if "time_period" in frame.columns else period,
-        source=data.source_line(frame),
-        chapter=chapter,
-        chapter_title=chapter_title,
-    )
+    source = data.sources()[row["source_id"]]
+    publication = source["publication"].split(" (")[0].split(":")[0]
+    return f"{source['publisher']}, {publication}, {source['release_title']}", source["page_url"]
 
 
 def _chapter_href(chapter: str) -> str:
@@ -587,22 +556,60 @@ def _chapter_href(chapter: str) -> str:
     return _esc(f"{page}.html" + (f"#{anchor}" if anchor else ""))
 
 
-def headline_cards(headlines: Sequence[Headline]) -> HTMLBlock:
-    """The landing page's cards: number, what it counts, period, source and a link to the chapter."""
-    if not headlines:
-        raise ValueError("no headlines given")
-    cards = []
-    for item in headlines:
-        cards.append(
+def cards(items: Sequence[Card]) -> HTMLBlock:
+    """The landing page's cards, in a list: short enough to sit in the first screen."""
+    if not items:
+        raise ValueError("no cards given")
+    html_items = []
+    for item in items:
+        html_items.append(
             '<li class="ffh-card">'
             f'<p class="ffh-card-value">{_esc(item.value)}</p>'
             f'<p class="ffh-card-label">{_esc(item.label)}</p>'
-            f'<p class="ffh-card-period">{_esc(item.period)}</p>'
-            f'<p class="ffh-card-source">{_esc(item.source)}</p>'
+            f'<p class="ffh-card-period">{_esc(item.date)}</p>'
+            + (f'<p class="ffh-card-note">{_esc(item.note)}</p>' if item.note else "")
+            + f'<p class="ffh-card-source">Source: {_link(item.source_url, item.source)}</p>'
             f'<p class="ffh-card-link"><a href="{ROOT_TOKEN}{_chapter_href(item.chapter)}">'
-            f"Read more: {_esc(item.chapter_title)}</a></p></li>"
+            f"{_esc(item.chapter_title)}</a></p></li>"
         )
-    return HTMLBlock(f'<ul class="ffh-cards">{"".join(cards)}</ul>')
+    return HTMLBlock(f'<ul class="ffh-cards">{"".join(html_items)}</ul>')
+
+
+def whats_new(limit: int = 3) -> HTMLBlock:
+    """The latest entries of the data changelog, newest first."""
+    from datetime import date as _date
+
+    from analysis import changelog, data
+
+    rows = changelog.read_changelog(data.data_dir() / "changelog.csv")
+    items = []
+    for row in list(reversed(rows))[:limit]:
+        day = data.format_date(_date.fromisoformat(row["date"])) if row.get("date") else "undated"
+        revised = f"; {row['values_revised']} values revised" if row.get("values_revised") else ""
+        items.append(f"<li>{_esc(day)}: {_esc(changelog.entry_title(row))}{_esc(revised)}</li>")
+    return HTMLBlock(f"<ul>{''.join(items)}</ul>" if items else "<p>No changes recorded yet.</p>")
+
+
+def quote(text: str, citation: str) -> HTMLBlock:
+    """A quotation from a cited document, with its citation."""
+    return HTMLBlock(
+        f'<blockquote class="ffh-quote"><p>{_esc(text)}</p><p class="ffh-quote-source">{_esc(citation)}</p>'
+        "</blockquote>"
+    )
+
+
+def document_citation(document_id: str, locator: str) -> str:
+    """A cited document's how_to_cite text with the locator filled in (data/reference/cited_documents.csv)."""
+    import csv as _csv
+
+    from analysis import data
+
+    path = data.data_dir() / "reference" / "cited_documents.csv"
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        documents = {row["document_id"]: row for row in _csv.DictReader(handle)}
+    if document_id not in documents:
+        raise KeyError(f"document {document_id!r} is not in data/reference/cited_documents.csv")
+    return documents[document_id]["how_to_cite"].replace("{locator}", locator)
 
 
 # ==================================================================================================
