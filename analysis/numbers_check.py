@@ -122,8 +122,8 @@ def _json_numbers(value) -> list[float]:
 
 def published_values(data_dir: Path) -> dict[int, set[Decimal]]:
     """Every number in the published data (the datasets, their dictionaries and validation reports, the
-    manifest, provenance and changelog), rounded to 0, 1 and 2 decimal places (absolute values)."""
-    rounded: dict[int, set[Decimal]] = {0: set(), 1: set(), 2: set()}
+    manifest, provenance and changelog), rounded to 0 to 6 decimal places (absolute values)."""
+    rounded: dict[int, set[Decimal]] = {places: set() for places in range(7)}
     number = re.compile(r"^[-+]?\d+(\.\d+)?$")
 
     def add(value: float) -> None:
@@ -158,7 +158,10 @@ def unsourced_numbers(html_dir: Path, data_dir: Path, pages: list[Path] | None =
             figure = _parse(token)
             if figure is None:
                 continue
-            places = min(figure.places, 2)
-            if figure.value.normalize() not in values[places]:
+            places = min(figure.places, max(values))
+            shown = (
+                figure.value.quantize(Decimal(1).scaleb(-places)) if figure.places > places else figure.value
+            )
+            if shown.normalize() not in values[places]:
                 problems.append(f"{page.relative_to(html_dir)}: {token}")
     return problems

@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from analysis import public_text, settings
+from analysis.numbers_check import unsourced_numbers
 
 BOOK_DIR = settings.PROJECT_ROOT / "book"
 SITE_NAME = "Far from home"
@@ -1097,6 +1098,8 @@ def build(
             )
         write_feed(staged, data_dir, site_url)
         problems = check_site(staged, base_url=site_url)
+        # every number a reader sees is a number the published data holds
+        problems += [f"number not in the published data: {p}" for p in unsourced_numbers(staged, data_dir)]
         if problems:
             raise BuildFailed("the built site failed its checks:\n  " + "\n  ".join(problems[:50]))
         _swap(staged, output)

@@ -413,7 +413,9 @@ def childrens_homes_only(providers: pl.DataFrame, source_id: str, file_name: str
     return homes
 
 
-def parse_homes(path: Path, source_id: str, snapshot: OfstedSnapshotFile, sheet: str | None = None) -> pl.DataFrame:
+def parse_homes(
+    path: Path, source_id: str, snapshot: OfstedSnapshotFile, sheet: str | None = None
+) -> pl.DataFrame:
     """The children's homes (all three registration types) of one Ofsted list, one row per home, typed.
 
     Columns: snapshot_date, snapshot_kind, urn, provision_type, short_break_only, sector, owner_name_published,
@@ -613,7 +615,9 @@ JOINER_VALUES: dict[str, bool] = {"joiner": True, "": False}
 LEAVER_VALUES: dict[str, bool] = {"leaver": True, "": False}
 
 
-def parse_joiners_leavers(path: Path, source_id: str, year_end: date, sheet: str | None = None) -> pl.DataFrame:
+def parse_joiners_leavers(
+    path: Path, source_id: str, year_end: date, sheet: str | None = None
+) -> pl.DataFrame:
     """Children's homes that joined (were registered) or left (closed, resigned, cancelled) during the year.
 
     Columns: year_end_date, urn, provision_type, sector, places, joined, left, la_name_published,
