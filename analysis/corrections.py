@@ -105,7 +105,7 @@ def apply(
 
     Each matching row's `field` must hold `published_value` (compared as text), else ParseError: the
     correction no longer describes the file. The corrected value replaces it (empty: null) and the row's
-    `note_column` says what was corrected and why."""
+    `note_column` says what was corrected and why; rows of a file with a whole-file correction say so too."""
     source = file.source
     if note_column not in frame.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(note_column))
@@ -155,4 +155,10 @@ def apply(
             pl.when(match).then(corrected).otherwise(pl.col(correction.field)).alias(correction.field),
             pl.when(match).then(pl.lit(correction.note())).otherwise(pl.col(note_column)).alias(note_column),
         )
+    for correction in corrections:
+        # a whole-file correction (already applied to the manifest row) is noted on every row read from the
+        # file, so a row whose date differs from its release's label says why
+        if correction.whole_file and correction.applies_to(source):
+            note = f"{correction.field.replace('_', ' ')} {correction.note()}"
+            frame = frame.with_columns(pl.col(note_column).fill_null(pl.lit(note)))
     return frame

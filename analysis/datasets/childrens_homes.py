@@ -288,13 +288,14 @@ COLUMNS = {
     "la_name": "Standard name of the council area (for Ofsted's own spelling see la_name_published).",
     "current_la_code": "GSS code of the council that covers the area now (after reorganisations).",
     "current_la_name": "Name of the council that covers the area now.",
-    "snapshot_date": "Date the list describes, as labelled by Ofsted (the 31 August 2024 providers-and-places list "
-    "holds the count Ofsted reported for 31 March 2024: see homes_reconciliation).",
+    "snapshot_date": "Date the list describes: as labelled by Ofsted, except the providers-and-places list labelled "
+    "31 August 2024, which describes 31 March 2024 (its latest registration is dated 28 March 2024 and it holds "
+    "the count Ofsted reported for that date) and is dated 31 March 2024 here; source_release keeps Ofsted's label.",
     "snapshot_kind": "Which Ofsted list the rows come from: 'providers_and_places' (every registered provider and "
     "its places, no judgements) or 'provider_level' (providers with their latest full inspection; "
     "leaves out homes without a full inspection in most years).",
     "urn": "Ofsted unique reference number of the home (SC + 6 digits, or 7 digits).",
-    "correction": "Empty, or what was corrected in Ofsted's record for this home and why "
+    "correction": "Empty, or what was corrected in Ofsted's record for this home (or in the list's date) and why "
     "(data/reference/corrections.csv; listed on the methodology page).",
     "provision_type": "Registration type: Children's home, Secure children's home, or Residential special school "
     "(registered as a children's home) (published as 'Residential special school (>295 days/year)' "
@@ -328,8 +329,9 @@ DATASET = Dataset(
     description=(
         "Every children's home (including secure children's homes and residential special schools registered as "
         "children's homes) in Ofsted's lists, with sector, owning organisation (from 2018), places, council area "
-        "and latest inspection judgement. Snapshots: 30 September 2014, 31 March 2015-2024, 31 August 2023 and "
-        "2024. Provider-level lists leave out homes without a full inspection: compare counts with "
+        "and latest inspection judgement. Snapshots: 30 September 2014, 31 March 2015-2024 and 31 August 2023 "
+        "(Ofsted's list labelled 31 August 2024 describes 31 March 2024 and is dated so here: see the correction "
+        "column). Provider-level lists leave out homes without a full inspection: compare counts with "
         "homes_reconciliation before quoting a total."
     ),
     families=FAMILIES,
