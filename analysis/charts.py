@@ -1052,6 +1052,9 @@ def render(
         raise ChartError(
             f"the chart's frame lacks EES/provenance columns {missing}: keep them when filtering"
         )
+    # under the chart: one short line (publisher, publication, releases); the citation and the downloaded
+    # PNG/SVG keep the full list of releases and the years each supplies (the CSV has them row by row)
+    short_source = source or data_module.short_source_line(frame)
     source = source or data_module.source_line(frame)
     data_date = data_module.last_refreshed(sorted(frame["source_id"].unique().drop_nulls().to_list()))
     break_notes = [
@@ -1089,10 +1092,10 @@ def render(
     page = f"""<figure class="ffh-figure" id="{ident}" data-ffh-chart="{esc(name)}" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc">
 <figcaption class="ffh-figure-head"><p class="ffh-chart-title" id="{ident}-title">{esc(title)}</p>{subtitle_html}</figcaption>
 <div class="ffh-chart" data-ffh-spec="{ident}-spec"><script type="application/json" id="{ident}-spec">{spec_json}</script><noscript><img src="{url}.svg" alt="{esc(alt)}"></noscript></div>
-<p class="ffh-source">{esc(source)}</p>
+<p class="ffh-source">{esc(short_source)}</p>
 {notes_html}<p class="ffh-alt" id="{ident}-desc"><span class="ffh-label">Chart description:</span> {esc(alt)}</p>
 <details class="ffh-table"><summary>Show the numbers in this chart as a table</summary>
-{_html_table(table, f"{title}. {source}")}
+{_html_table(table, f"{title}. {short_source}")}
 </details>
 <ul class="ffh-downloads" aria-label="Downloads for this chart">
 <li><a href="{url}.csv" download="{esc(name)}.csv" type="text/csv">Download the data (CSV, {frame.height} rows)</a></li>
@@ -1130,7 +1133,8 @@ def show(
 
     name: unique slug in the book (files: _static/charts/<name>.csv/.png/.svg); alt: text description of
     what the chart shows; data: the frame the chart was built from (default: the chart's own frame);
-    source: override the source line (default data.source_line(frame)); notes: extra notes under the chart.
+    source: override the source (default: data.short_source_line(frame) under the chart and the full
+    data.source_line(frame) in the citation and the PNG/SVG); notes: extra notes under the chart.
     """
     rendered = render(chart, name=name, alt=alt, data=data, source=source, notes=notes)
     from IPython.display import HTML, display

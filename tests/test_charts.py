@@ -130,6 +130,41 @@ def test_source_line_groups_annual_releases(tmp_path, monkeypatch):
     )
 
 
+def test_short_source_line_names_publisher_publication_and_release_years():
+    # one publication without its qualifiers, its two releases by year (the long form lists each in full)
+    assert data.short_source_line(data.load("fixture_missing")) == (
+        "Source: Fixture Statistics Office, Fixture statistics on children in care, releases 2014 and 2024."
+    )
+    assert data.short_publication(
+        "Children looked after in England including adoptions (SSDA903), statistical first release underlying data"
+    ) == ("Children looked after in England including adoptions")
+    assert data.short_publication(
+        "Children's social care data in England: inspections carried out in year"
+    ) == ("Children's social care data in England")
+
+
+def test_short_source_line_writes_runs_of_releases(tmp_path, monkeypatch):
+    rows = [
+        "source_id,publisher,publication,release,reporting_year,page_url,file_name,mirror_path,kind,licence,"
+        "locate,direct_url,expected_bytes,expected_sha256,note"
+    ] + [
+        f"sfr-{y},DfE,CLA (SFR),year ending 31 March {y},{y},,f.csv,,data,OGL,,,,," for y in range(2011, 2018)
+    ]
+    rows += [
+        f"ees-{y},DfE,CLA: EES,reporting year {y} (covers),{y},,f.csv,,data,OGL,,,,," for y in (2022, 2024)
+    ]
+    rows += [
+        f"lj-{y},Ofsted,Leavers,{y}-{(y + 1) % 100:02d},{y},,f.csv,,data,OGL,,,,," for y in (2016, 2017, 2018)
+    ]
+    (tmp_path / "sources.csv").write_text("\n".join(rows) + "\n")
+    monkeypatch.setenv("FFH_DATA_DIR", str(tmp_path))
+    ids = [f"sfr-{y}" for y in range(2011, 2018)] + ["ees-2022", "ees-2024", "lj-2016", "lj-2017", "lj-2018"]
+    frame = pl.DataFrame({"time_period": list(range(2011, 2011 + len(ids))), "source_id": ids})
+    assert data.short_source_line(frame) == (
+        "Source: DfE, CLA, releases 2011 to 2017, 2022 and 2024; Ofsted, Leavers, releases 2016-17 to 2018-19."
+    )
+
+
 def test_source_line_rejects_unknown_sources():
     frame = data.load("fixture_missing").with_columns(pl.lit("made-up-source").alias("source_id"))
     with pytest.raises(KeyError, match="made-up-source"):
@@ -209,6 +244,19 @@ def test_line_chart_has_title_axis_units_source_alt_and_break(fixture_data):
     )
     assert rendered.spec["description"] == ALT
     assert "$schema" not in rendered.spec
+
+
+def test_short_source_under_the_chart_full_source_in_the_citation_and_files(fixture_data):
+    frame, chart = missing_chart()
+    rendered = charts.render(chart, name="missing-trend", alt=ALT)
+    short = data.short_source_line(frame)
+    under = re.search(r'<p class="ffh-source">(.*?)</p>', rendered.html).group(1)
+    assert under == short
+    citation = re.search(r'<p class="ffh-citation"[^>]*>(.*?)</p>', rendered.html).group(1)
+    assert data.source_line(frame) in citation  # every release and the years it gives
+    assert "year ending 31 March 2014" in rendered.files["svg"].read_text()
+    rows = list(csv.DictReader(rendered.files["csv"].open()))
+    assert {r["source_release"] for r in rows} == set(frame["source_release"].to_list())
 
 
 def test_table_has_caption_scoped_headers_and_every_value(fixture_data):
