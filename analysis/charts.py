@@ -57,6 +57,8 @@ TEXT = "#0B0C0C"
 FONT = "Arial, 'Liberation Sans', Helvetica, sans-serif"
 WIDTH = 640
 HEIGHT = 360
+# ranked_bar: how far above the bars the category title's baseline sits (level with the value axis title)
+RANKED_TITLE_RISE = 24
 
 # Placeholders the Sphinx extension (analysis.site.setup) replaces in every built page.
 ROOT_TOKEN = "%%FFH_ROOT%%"
@@ -188,6 +190,17 @@ def _format_for(frame: pl.DataFrame, column: str, given: str | None) -> str:
     return ",.0f" if frame.schema[column].is_integer() else ",.1f"
 
 
+_FIXED_DECIMALS = re.compile(r"^([+,]*\.[1-9]\d*)f$")
+
+
+def axis_format(value_format: str) -> str:
+    """The axis labels' format for a value format: fixed decimals lose their trailing zeros on the axis
+    (',.1f' -> ',.1~f': ticks 0, 10, 20 rather than 0.0, 10.0, 20.0; 2.5 stays 2.5). Tooltips and tables
+    keep the value format."""
+    match = _FIXED_DECIMALS.match(value_format or "")
+    return f"{match.group(1)}~f" if match else value_format
+
+
 def _series_labels(
     frame: pl.DataFrame, column: str, labels: Mapping[str, str] | None, dataset: str | None = None
 ) -> pl.DataFrame:
@@ -301,7 +314,9 @@ def line(
             axis=alt.Axis(format="d", tickMinStep=1),
             scale=alt.Scale(zero=False, nice=False),
         ),
-        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=y_zero)),
+        "y": alt.Y(
+            f"{y}:Q", title=y_title, axis=alt.Axis(format=axis_format(y_format)), scale=alt.Scale(zero=y_zero)
+        ),
         "detail": alt.Detail(f"{HELPER_PREFIX}segment:N"),
         "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title, format="d")]
         + ([alt.Tooltip(f"{series}:N", title=color_title)] if color else [])
@@ -370,12 +385,12 @@ def bar(
     color_title = color_title or (
         "Measure" if color == "measure" else (color or "").replace("_", " ").capitalize()
     )
-    axis_format = ".0%" if mode == "percent" else y_format
+    y_axis_format = ".0%" if mode == "percent" else axis_format(y_format)
     x_enc = alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=0))
     y_enc = alt.Y(
         f"{y}:Q",
         title=y_title,
-        axis=alt.Axis(format=axis_format),
+        axis=alt.Axis(format=y_axis_format),
         stack={"stacked": "zero", "grouped": None, "percent": "normalize"}[mode],
     )
     encoding: dict[str, Any] = {
@@ -476,8 +491,24 @@ def ranked_bar(
         alt.Chart()
         .mark_bar()
         .encode(
-            y=alt.Y(f"{category}:N", sort=sort, title=category_title, axis=alt.Axis(labelFontSize=11)),
-            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format, orient="top")),
+            # the category title sits level with the value axis title, right-aligned over the labels, so
+            # it never overprints a long label (a rotated title is placed from estimated label widths)
+            y=alt.Y(
+                f"{category}:N",
+                sort=sort,
+                title=category_title,
+                axis=alt.Axis(
+                    labelFontSize=11,
+                    titleAngle=0,
+                    titleAlign="right",
+                    titleBaseline="bottom",
+                    titleX=-6,
+                    titleY=-RANKED_TITLE_RISE,
+                ),
+            ),
+            x=alt.X(
+                f"{value}:Q", title=value_title, axis=alt.Axis(format=axis_format(value_format), orient="top")
+            ),
             color=alt.condition(f"datum.{flag}", alt.value(DARK_PINK), alt.value(DARK_BLUE)),
             tooltip=[
                 alt.Tooltip(f"{category}:N", title=category_title),
@@ -551,8 +582,8 @@ def scatter(
     flag = f"{HELPER_PREFIX}highlight"
     frame = frame.with_columns(pl.col(label).is_in(list(marked)).alias(flag))
     encoding: dict[str, Any] = {
-        "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=x_format)),
-        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+        "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=axis_format(x_format))),
+        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=axis_format(y_format))),
         "tooltip": [
             alt.Tooltip(f"{label}:N", title="Area"),
             alt.Tooltip(f"{x}:Q", title=x_title, format=x_format),
@@ -719,7 +750,7 @@ def hex_map(
                 f"{value}:Q",
                 title=value_title,
                 scale=scale,
-                legend=alt.Legend(format=value_format, orient="right", direction="vertical"),
+                legend=alt.Legend(format=axis_format(value_format), orient="right", direction="vertical"),
             ),
             tooltip=tooltip,
         )

@@ -259,6 +259,29 @@ def test_short_source_under_the_chart_full_source_in_the_citation_and_files(fixt
     assert {r["source_release"] for r in rows} == set(frame["source_release"].to_list())
 
 
+def test_axis_labels_drop_trailing_zeros_tooltips_keep_them():
+    assert charts.axis_format(".1f") == ".1~f"
+    assert charts.axis_format(",.2f") == ",.2~f"
+    for kept in (",.0f", "d", "+,d", ".0%", ""):
+        assert charts.axis_format(kept) == kept
+    frame = data.load("fixture_missing").with_columns(pl.col("value").cast(pl.Float64) / 100)
+    spec = charts.line(frame, color="measure", title="Rate", y_title="Rate (%)").to_dict()
+    y = spec["layer"][0]["encoding"]["y"]
+    assert y["axis"]["format"] == ",.1~f"
+    assert [t for t in spec["layer"][0]["encoding"]["tooltip"] if t["field"] == "value"][0][
+        "format"
+    ] == ",.1f"
+
+
+def test_ranked_bar_title_sits_above_the_labels(fixture_data):
+    frame = data.load("fixture_placements").filter(
+        pl.col("geographic_level") == "Local authority", pl.col("measure") == "fixture_placed_outside_la"
+    )
+    spec = charts.ranked_bar(frame, title="Ranked", value_title="Children (number)").to_dict()
+    axis = spec["layer"][0]["encoding"]["y"]["axis"]
+    assert axis["titleAngle"] == 0 and axis["titleY"] < 0 and axis["titleAlign"] == "right"
+
+
 def test_table_has_caption_scoped_headers_and_every_value(fixture_data):
     frame, chart = missing_chart()
     rendered = charts.render(chart, name="missing-trend", alt=ALT)
