@@ -364,6 +364,19 @@ def suggested_citation() -> str:
     )
 
 
+def file_size(path: Path) -> str:
+    """A file's size as a reader sees it on a download link: '812 bytes', '48 KB', '3.5 MB' (1 KB = 1,000
+    bytes, as phones and most file managers count). A missing file fails: the link would be broken."""
+    size = Path(path).stat().st_size
+    if size < 1000:
+        return f"{size} bytes"
+    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9)):
+        value = size / scale
+        if value < 999.5 or unit == "GB":
+            return f"{value:.1f} {unit}" if value < 9.95 else f"{value:,.0f} {unit}"
+    raise AssertionError("unreachable")
+
+
 def downloads_list() -> HTMLBlock:
     """Every published dataset: title, description, files, dictionary, key, sources and licence."""
     from analysis import data
@@ -373,6 +386,7 @@ def downloads_list() -> HTMLBlock:
     if not resources:
         raise data.DataNotPublished("data/datapackage.json lists no datasets (run `make data`)")
     root = f"{ROOT_TOKEN}_static/downloads/"
+    tidy = data.data_dir() / "tidy"
     parts = [
         '<ul class="ffh-downloads ffh-package">'
         f'<li><a href="{root}datapackage.json" download type="application/json">Data package description '
@@ -398,9 +412,9 @@ def downloads_list() -> HTMLBlock:
             f'<h3 id="dataset-{_esc(name)}-title">{_esc(meta.get("title", name))}</h3>'
             f"<p>{_esc(meta.get('description', ''))}</p>"
             f'<ul class="ffh-downloads"><li><a href="{root}{_esc(name)}.csv" download type="text/csv">'
-            f"{_esc(name)}.csv ({meta.get('rows', 0):,} rows)</a></li>"
+            f"{_esc(name)}.csv (CSV, {file_size(tidy / f'{name}.csv')}, {meta.get('rows', 0):,} rows)</a></li>"
             f'<li><a href="{root}{_esc(name)}.meta.json" download type="application/json">'
-            f"{_esc(name)}.meta.json (dictionary)</a></li></ul>"
+            f"{_esc(name)}.meta.json (dictionary, JSON, {file_size(tidy / f'{name}.meta.json')})</a></li></ul>"
             f"<p><strong>One row per:</strong> {_esc(key)}. <strong>Licence:</strong> {licences}.</p>"
             f'<details class="ffh-dictionary"><summary>Columns of {_esc(name)}.csv</summary>'
             + html_table(rows, ["Column", "Type", "Description"], f"Columns of {name}.csv")

@@ -80,6 +80,14 @@ def test_site_is_offline_no_cdn_thebe_or_maths(built):
     assert 'src="_static/vendor/vega-bundle.js' in _page(built, "demo.html")
 
 
+def test_file_sizes_read_as_a_reader_expects(tmp_path):
+    sizes = {0: "0 bytes", 999: "999 bytes", 1000: "1.0 KB", 48_000: "48 KB", 3_490_000: "3.5 MB"}
+    for size, text in sizes.items():
+        path = tmp_path / f"{size}.bin"
+        path.write_bytes(b"x" * size)
+        assert site.file_size(path) == text
+
+
 def test_downloads_folder_has_every_dataset_dictionary_package_and_licence(built):
     folder = built / "_static" / "downloads"
     package = json.loads((folder / "datapackage.json").read_text())
@@ -95,6 +103,9 @@ def test_downloads_folder_has_every_dataset_dictionary_package_and_licence(built
     for name in names:
         assert f'href="_static/downloads/{name}.csv"' in downloads
         assert f'href="_static/downloads/{name}.meta.json"' in downloads
+        size = site.file_size(folder / f"{name}.csv")
+        rows = json.loads((folder / f"{name}.meta.json").read_text())["rows"]
+        assert f"{name}.csv (CSV, {size}, {rows:,} rows)" in downloads
 
 
 def test_methodology_lists_every_source_with_checksum_and_the_validation(built):
