@@ -80,6 +80,23 @@ def test_site_is_offline_no_cdn_thebe_or_maths(built):
     assert 'src="_static/vendor/vega-bundle.js' in _page(built, "demo.html")
 
 
+def test_pages_load_only_what_they_use(built):
+    """No Font Awesome script; the search index only on the search page; no general index page, nor a link
+    to one; the site's own icon."""
+    for page in built.glob("*.html"):
+        text = page.read_text("utf-8")
+        if 'http-equiv="Refresh"' in text:
+            continue
+        assert "fontawesome" not in text.lower(), page.name
+        assert ('src="searchindex.js' in text) == (page.name == "search.html"), page.name
+        assert "genindex" not in text, page.name
+        assert '<link rel="icon" href="_static/favicon.svg"' in text, page.name
+    assert not (built / "genindex.html").exists()
+    assert (built / "_static" / "favicon.svg").read_text().startswith("<svg")
+    assert 'class="btn search-button-field' in _page(built, "intro.html")
+    assert _page(built, "intro.html").count("search-button-field ") == 1  # one search box: the sidebar's
+
+
 def test_file_sizes_read_as_a_reader_expects(tmp_path):
     sizes = {0: "0 bytes", 999: "999 bytes", 1000: "1.0 KB", 48_000: "48 KB", 3_490_000: "3.5 MB"}
     for size, text in sizes.items():
@@ -157,11 +174,11 @@ def _broken_book(tmp_path: Path, page_body: str) -> Path:
     book = tmp_path / "book"
     book.mkdir()
     shutil.copy2(site.BOOK_DIR / "_config.yml", book / "_config.yml")
+    assembled = fixture_book.assemble()
     shutil.copytree(
-        fixture_book.assemble() / "_static",
-        book / "_static",
-        ignore=shutil.ignore_patterns("downloads", "vendor"),
+        assembled / "_static", book / "_static", ignore=shutil.ignore_patterns("downloads", "vendor")
     )
+    shutil.copytree(assembled / "_templates", book / "_templates")
     (book / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
     (book / "intro.md").write_text(
         "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\nkernelspec:\n"
