@@ -9,6 +9,7 @@ same check_site runs before the swap) and by the browser tests.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -93,8 +94,16 @@ def test_pages_load_only_what_they_use(built):
         assert '<link rel="icon" href="_static/favicon.svg"' in text, page.name
     assert not (built / "genindex.html").exists()
     assert (built / "_static" / "favicon.svg").read_text().startswith("<svg")
-    assert 'class="btn search-button-field' in _page(built, "intro.html")
-    assert _page(built, "intro.html").count("search-button-field ") == 1  # one search box: the sidebar's
+
+
+def test_menu_buttons_replace_the_themes_unbound_toggles(built):
+    page = _page(built, "methodology.html")  # a page with sections: both buttons
+    assert 'data-ffh-toggle="primary"' in page and 'aria-controls="pst-primary-sidebar"' in page
+    assert 'data-ffh-toggle="secondary"' in page and 'aria-controls="pst-secondary-sidebar"' in page
+    # the theme's own toggles (its script binds the first, hidden, one) and its hover tooltips are gone
+    assert not re.search(r"(?<![-\w])(primary|secondary)-toggle", page)
+    assert 'data-bs-toggle="tooltip"' not in page
+    assert page.count("search-button-field ") == 1  # one search box: the sidebar's
 
 
 def test_file_sizes_read_as_a_reader_expects(tmp_path):

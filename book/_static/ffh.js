@@ -1,10 +1,153 @@
-/* Far from home: draws each chart with the site's own Vega bundle (_static/vendor/vega-bundle.js, no CDN),
-   fills in the page address and access date in citations, and wires the "Copy citation" buttons. */
+/* Far from home: the site's own script (no CDN, no framework).
+   - Menu: the "Chapters" and "Contents" buttons (book/_templates/ffh-*.html). Narrow screens: each opens its
+     sidebar as a modal dialog (Escape, the Close button or a tap outside closes it; focus returns to the
+     button). Wide screens: "Chapters" shows or hides the sidebar. aria-expanded follows the state.
+   - Charts: drawn with the site's own Vega bundle (_static/vendor/vega-bundle.js, no CDN).
+   - Citations: the page address and access date; "Copy citation" buttons. */
 (function () {
   "use strict";
 
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December"];
+
+  var WIDE = "(min-width: 992px)";       // sphinx-book-theme: from here the chapters sit beside the page
+  var CONTENTS_BESIDE = "(min-width: 1200px)";  // and from here the page's contents too
+
+  function each(selector, callback, root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll(selector), callback);
+  }
+
+  // ------------------------------------------------------------------------------------------ menu
+
+  var CLOSE_ICON = '<svg class="ffh-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" ' +
+    'focusable="false"><path d="M3.4 2 8 6.6 12.6 2 14 3.4 9.4 8 14 12.6 12.6 14 8 9.4 3.4 14 2 12.6 6.6 8 2 ' +
+    '3.4z"/></svg>';
+
+  function moveContent(from, to) {
+    while (from.firstChild) { to.appendChild(from.firstChild); }
+    Array.prototype.slice.call(from.classList).forEach(function (name) {
+      from.classList.remove(name);
+      to.classList.add(name);
+    });
+  }
+
+  /* A sidebar shown as a modal dialog: its content (and classes, so the theme's drawer styles apply) moves
+     into the theme's empty <dialog> while it is open, and back when it closes. */
+  function Drawer(button, sidebar, dialog, label) {
+    var closeButton = null;
+    var opened = false;
+    var self = this;
+
+    this.isOpen = function () { return dialog.open; };
+
+    this.open = function () {
+      if (dialog.open) { return; }
+      opened = true;
+      moveContent(sidebar, dialog);
+      dialog.setAttribute("aria-label", label);
+      closeButton = document.createElement("button");
+      closeButton.type = "button";
+      closeButton.className = "ffh-dialog-close";
+      closeButton.innerHTML = CLOSE_ICON + '<span class="ffh-button-text">Close</span>';
+      closeButton.setAttribute("aria-label", "Close " + label.toLowerCase());
+      closeButton.addEventListener("click", function () { self.close(); });
+      dialog.insertBefore(closeButton, dialog.firstChild);
+      dialog.showModal();
+      button.setAttribute("aria-expanded", "true");
+    };
+
+    // put the sidebar back and say so at once (the dialog's "close" event comes a moment later)
+    function finish() {
+      if (!opened) { return; }
+      opened = false;
+      if (closeButton && closeButton.parentNode === dialog) { dialog.removeChild(closeButton); }
+      closeButton = null;
+      moveContent(dialog, sidebar);
+      button.setAttribute("aria-expanded", "false");
+      if (button.offsetParent !== null) { button.focus(); }
+    }
+
+    this.close = function () {
+      if (dialog.open) { dialog.close(); }
+      finish();
+    };
+
+    dialog.addEventListener("close", finish);
+    // Sphinx's sphinx_highlight.js swallows Escape, so close the dialog here
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        self.close();
+      }
+    });
+    dialog.addEventListener("click", function (event) {
+      if (event.target === dialog) {  // the backdrop (the dialog's own padding is covered by its content)
+        var box = dialog.getBoundingClientRect();
+        if (event.clientX < box.left || event.clientX > box.right || event.clientY < box.top ||
+            event.clientY > box.bottom) {
+          self.close();
+          return;
+        }
+      }
+      var link = event.target.closest ? event.target.closest("a[href]") : null;
+      if (link && link.pathname === window.location.pathname && link.hash) {
+        self.close();  // a section of this page: close, then the browser follows the link
+      }
+    });
+  }
+
+  function setupMenu() {
+    var primaryButton = document.querySelector("button[data-ffh-toggle='primary']");
+    var primary = document.getElementById("pst-primary-sidebar");
+    var primaryDialog = document.getElementById("pst-primary-sidebar-modal");
+    if (primaryButton && primary && primaryDialog) {
+      var chapters = new Drawer(primaryButton, primary, primaryDialog, "Chapters");
+      var wide = window.matchMedia(WIDE);
+      var sync = function () {
+        if (wide.matches) {
+          chapters.close();
+          primaryButton.setAttribute("aria-expanded",
+            primary.classList.contains("pst-sidebar-hidden") ? "false" : "true");
+        } else {
+          primaryButton.setAttribute("aria-expanded", chapters.isOpen() ? "true" : "false");
+        }
+      };
+      primaryButton.addEventListener("click", function () {
+        if (wide.matches) {
+          var hidden = primary.classList.toggle("pst-sidebar-hidden");
+          document.body.classList.toggle("ffh-chapters-hidden", hidden);
+          primaryButton.setAttribute("aria-expanded", hidden ? "false" : "true");
+        } else {
+          chapters.open();
+        }
+      });
+      if (wide.addEventListener) { wide.addEventListener("change", sync); }
+      sync();
+    }
+
+    var secondaryButton = document.querySelector("button[data-ffh-toggle='secondary']");
+    var secondary = document.getElementById("pst-secondary-sidebar");
+    var secondaryDialog = document.getElementById("pst-secondary-sidebar-modal");
+    if (secondaryButton && secondary && secondaryDialog) {
+      var contents = new Drawer(secondaryButton, secondary, secondaryDialog, "Contents");
+      secondaryButton.addEventListener("click", function () { contents.open(); });
+      var beside = window.matchMedia(CONTENTS_BESIDE);
+      if (beside.addEventListener) {
+        beside.addEventListener("change", function () { if (beside.matches) { contents.close(); } });
+      }
+    } else if (secondaryButton) {
+      secondaryButton.hidden = true;  // no contents on this page
+    }
+  }
+
+  function fixThemeLabels() {
+    // The theme's search field button says "Search Ctrl+K" but is labelled just "Search" (WCAG 2.5.3,
+    // label in name): let its visible text be its name. Icon-only buttons keep their aria-label.
+    each("button.search-button__button[aria-label]", function (b) {
+      if (b.textContent.replace(/\s+/g, "").length > 0) { b.removeAttribute("aria-label"); }
+    });
+  }
 
   function today() {
     var d = new Date();
@@ -98,15 +241,8 @@
     });
   }
 
-  function fixThemeLabels() {
-    // The theme's search field button says "Search Ctrl+K" but is labelled just "Search" (WCAG 2.5.3,
-    // label in name): let its visible text be its name. Icon-only buttons keep their aria-label.
-    Array.prototype.forEach.call(document.querySelectorAll("button.search-button__button[aria-label]"), function (b) {
-      if (b.textContent.replace(/\s+/g, "").length > 0) { b.removeAttribute("aria-label"); }
-    });
-  }
-
   function start() {
+    setupMenu();
     fixThemeLabels();
     fillCitations();
     wireCopyButtons();
