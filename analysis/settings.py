@@ -25,6 +25,7 @@ PROVENANCE_FILE = DATA_DIR / "provenance.csv"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DEFAULT_CACHE_DIR = PROJECT_ROOT / ".cache" / "raw"
 DEFAULT_MIRROR = PROJECT_ROOT.parent / "shared" / "upstream"
+DEFAULT_CHROMIUM = Path("/usr/bin/chromium")  # Debian's Chromium: the browser tests and `make bench`
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Settings:
     mirror_dir: Path | None
     base_url: str | None
     offline: bool
+    chromium: Path = DEFAULT_CHROMIUM  # FFH_CHROMIUM: the browser the browser tests and `make bench` drive
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,4 +47,5 @@ class Settings:
             mirror_dir=Path(mirror).resolve() if mirror else None,
             base_url=base_url.rstrip("/") + "/" if base_url else None,
             offline=os.environ.get("FFH_OFFLINE", "") not in ("", "0", "false"),
+            chromium=Path(os.environ.get("FFH_CHROMIUM") or DEFAULT_CHROMIUM),
         )

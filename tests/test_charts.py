@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
@@ -280,6 +281,64 @@ def test_ranked_bar_title_sits_above_the_labels(fixture_data):
     spec = charts.ranked_bar(frame, title="Ranked", value_title="Children (number)").to_dict()
     axis = spec["layer"][0]["encoding"]["y"]["axis"]
     assert axis["titleAngle"] == 0 and axis["titleY"] < 0 and axis["titleAlign"] == "right"
+
+
+def _payload(rendered):
+    return json.loads(
+        re.search(r'<script type="application/json"[^>]*>(.*?)</script>', rendered.html).group(1)
+    )
+
+
+def test_page_draws_compiled_vega_in_a_wide_and_a_narrow_layout_sharing_one_copy_of_the_data(fixture_data):
+    frame, chart = missing_chart()
+    rendered = charts.render(chart, name="missing-trend", alt=ALT)
+    payload = _payload(rendered)
+    assert set(payload) == {"datasets", "wide", "narrow", "layout"}
+    assert payload["layout"]["narrowBelow"] == charts.NARROW_BELOW
+    for layout in ("wide", "narrow"):
+        vega = payload[layout]
+        assert vega["autosize"] == {"type": "fit-x", "contains": "padding"}
+        assert "marks" in vega and "$schema" not in vega  # Vega, not Vega-Lite: no compiler in the page
+        named = [d for d in vega["data"] if d.get("name") in payload["datasets"]]
+        assert named and all("values" not in d for d in named)  # the page holds each dataset once
+        assert vega["description"] == ALT
+    assert payload["narrow"]["height"] == charts.NARROW_LINE_HEIGHT
+    # narrow: the y axis title lies above the plot; the break's label is one word
+    narrow_vl = rendered.extra["narrow_spec"]
+    y_axis = narrow_vl["layer"][0]["encoding"]["y"]["axis"]
+    assert y_axis["titleAngle"] == 0 and y_axis["titleY"] < 0
+    texts = [u for u in narrow_vl["layer"] if charts._mark_type(u) == "text"]
+    assert texts and texts[0]["encoding"]["text"] == {"value": "Break"}
+    assert 'data-ffh-kind="line"' in rendered.html
+
+
+def test_narrow_bars_run_sideways_with_names_above_them(fixture_data):
+    placements = data.load("fixture_placements")
+    outside = placements.filter(
+        pl.col("geographic_level") == "Local authority", pl.col("measure") == "fixture_placed_outside_la"
+    )
+    ranked = charts.render(
+        charts.ranked_bar(outside, title="Ranked", value_title="Children (number)"),
+        name="ranked",
+        alt="Bar chart ranking eight made-up councils by children placed outside.",
+    )
+    layers = ranked.extra["narrow_spec"]["layer"]
+    assert layers[0]["encoding"]["y"]["axis"]["labels"] is False
+    names = layers[-1]
+    assert charts._mark_type(names) == "text" and names["encoding"]["text"]["field"] == "la_name"
+    assert names["encoding"]["y"]["bandPosition"] == 0
+    homes = data.load("fixture_homes")
+    grouped = charts.render(
+        charts.bar(homes, color="sector", title="Grouped", y_title="Homes (number)", mode="grouped"),
+        name="grouped",
+        alt="Grouped bar chart of made-up children's homes by sector and year.",
+    )
+    narrow = grouped.extra["narrow_spec"]
+    encoding = narrow["layer"][0]["encoding"]
+    assert encoding["x"]["type"] == "quantitative" and encoding["y"]["field"] == "time_period"
+    assert "yOffset" in encoding and "xOffset" not in encoding
+    assert narrow["height"] == {"step": charts.NARROW_GROUPED_STEP, "for": "offset"}
+    assert grouped.extra["narrow_spec"]["layer"][-1]["encoding"]["text"]["field"] == "time_period"
 
 
 def test_table_has_caption_scoped_headers_and_every_value(fixture_data):

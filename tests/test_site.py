@@ -82,18 +82,21 @@ def test_site_is_offline_no_cdn_thebe_or_maths(built):
 
 
 def test_pages_load_only_what_they_use(built):
-    """No Font Awesome script; the search index only on the search page; no general index page, nor a link
-    to one; the site's own icon."""
+    """The chart runtime only where there are charts; no Font Awesome script; the search index only on the
+    search page; no general index page, nor a link to one; the site's own icon."""
     for page in built.glob("*.html"):
         text = page.read_text("utf-8")
         if 'http-equiv="Refresh"' in text:
             continue
+        assert ("vendor/vega-bundle.js" in text) == ('data-ffh-chart="' in text), page.name
         assert "fontawesome" not in text.lower(), page.name
         assert ('src="searchindex.js' in text) == (page.name == "search.html"), page.name
         assert "genindex" not in text, page.name
         assert '<link rel="icon" href="_static/favicon.svg"' in text, page.name
     assert not (built / "genindex.html").exists()
     assert (built / "_static" / "favicon.svg").read_text().startswith("<svg")
+    demo = _page(built, "demo.html")
+    assert demo.count("vendor/vega-bundle.js") == 1
 
 
 def test_menu_buttons_replace_the_themes_unbound_toggles(built):
@@ -335,8 +338,11 @@ def test_extension_copies_chart_files_and_rejects_missing_or_duplicate_names(tmp
 def test_page_context_fills_placeholders_relative_to_the_page():
     from types import SimpleNamespace
 
+    scripts = []
     app = SimpleNamespace(
-        config=SimpleNamespace(html_baseurl="https://example.org/ffh/"), env=SimpleNamespace()
+        config=SimpleNamespace(html_baseurl="https://example.org/ffh/"),
+        env=SimpleNamespace(),
+        add_js_file=lambda name, **attributes: scripts.append((name, attributes)),
     )
     context = {
         "title": "Missing <em>from</em> care",
@@ -349,6 +355,10 @@ def test_page_context_fills_placeholders_relative_to_the_page():
         "Missing from care</a>"
     )
     assert app.env.ffh_charts == {"x": ["chapters/missing"]}
+    # the chart runtime is added to this page (it has a chart), deferred, before the site's own script
+    assert scripts == [(site.VENDOR_BUNDLE, {"defer": "defer", "priority": site.PAGE_SCRIPT_PRIORITY})]
+    site._on_page_context(app, "about", "page.html", {"title": "About", "body": "<p>No charts</p>"}, None)
+    assert len(scripts) == 1
 
 
 def test_sources_table_fails_when_a_used_source_has_no_provenance(tmp_path, monkeypatch):

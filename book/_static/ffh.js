@@ -2,19 +2,29 @@
    - Menu: the "Chapters" and "Contents" buttons (book/_templates/ffh-*.html). Narrow screens: each opens its
      sidebar as a modal dialog (Escape, the Close button or a tap outside closes it; focus returns to the
      button). Wide screens: "Chapters" shows or hides the sidebar. aria-expanded follows the state.
-   - Charts: drawn with the site's own Vega bundle (_static/vendor/vega-bundle.js, no CDN).
+   - Charts: each chart is drawn by the site's own Vega (_static/vendor/vega-bundle.js, loaded only by pages
+     with charts) at the width of its column, never scaled down, in its narrow layout below the width the page
+     data says; redrawn when the column changes width. Hovering shows a chart's figures in a tooltip; a tap or
+     click shows them in a line under the chart.
    - Citations: the page address and access date; "Copy citation" buttons. */
 (function () {
   "use strict";
 
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December"];
-
   var WIDE = "(min-width: 992px)";       // sphinx-book-theme: from here the chapters sit beside the page
   var CONTENTS_BESIDE = "(min-width: 1200px)";  // and from here the page's contents too
 
   function each(selector, callback, root) {
     Array.prototype.forEach.call((root || document).querySelectorAll(selector), callback);
+  }
+
+  function debounce(callback, wait) {
+    var timer = null;
+    return function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(callback, wait);
+    };
   }
 
   // ------------------------------------------------------------------------------------------ menu
@@ -149,59 +159,208 @@
     });
   }
 
+  // ---------------------------------------------------------------------------------------- charts
+
+  var charts = [];
+  var tooltipBox = null;
+  var hoverless = window.matchMedia ? window.matchMedia("(hover: none)") : { matches: false };
+
+  function chartFailed(container, message) {
+    container.setAttribute("data-ffh-rendered", "error");
+    if (!container.querySelector(".ffh-chart-error")) {
+      var note = document.createElement("p");
+      note.className = "ffh-chart-error";
+      note.textContent = "The interactive chart could not be drawn. The numbers are in the table below and " +
+        "the chart is available as PNG and SVG downloads.";
+      container.appendChild(note);
+    }
+    if (window.console) { window.console.error("Far from home chart: " + message); }
+  }
+
+  /* A tooltip value (an object of title: value, or a string) as lines of text. */
+  function figureLines(value) {
+    if (value === null || value === undefined || value === "") { return []; }
+    if (typeof value === "object") {
+      return Object.keys(value).map(function (key) {
+        return { label: key, value: String(value[key]) };
+      });
+    }
+    return [{ label: "", value: String(value) }];
+  }
+
+  function fillFigures(node, lines) {
+    node.textContent = "";
+    lines.forEach(function (line, index) {
+      var part = document.createElement("span");
+      part.className = "ffh-figure-part";
+      if (line.label) {
+        var label = document.createElement("span");
+        label.className = "ffh-figure-label";
+        label.textContent = line.label + ": ";
+        part.appendChild(label);
+      }
+      part.appendChild(document.createTextNode(line.value));
+      node.appendChild(part);
+      if (index < lines.length - 1) { node.appendChild(document.createTextNode(" ")); }
+    });
+  }
+
+  function showTooltip(handler, event, item, value) {
+    if (!tooltipBox) {
+      tooltipBox = document.createElement("div");
+      tooltipBox.className = "ffh-tooltip";
+      tooltipBox.setAttribute("aria-hidden", "true");  // the same figures are in the table and the readout
+      tooltipBox.hidden = true;
+      document.body.appendChild(tooltipBox);
+    }
+    var lines = figureLines(value);
+    if (!lines.length || !event || hoverless.matches) {
+      tooltipBox.hidden = true;
+      return;
+    }
+    fillFigures(tooltipBox, lines);
+    tooltipBox.hidden = false;
+    var x = event.clientX + 14;
+    var y = event.clientY + 14;
+    var box = tooltipBox.getBoundingClientRect();
+    if (x + box.width > window.innerWidth - 8) { x = Math.max(8, event.clientX - box.width - 14); }
+    if (y + box.height > window.innerHeight - 8) { y = Math.max(8, event.clientY - box.height - 14); }
+    tooltipBox.style.left = x + "px";
+    tooltipBox.style.top = y + "px";
+  }
+
+  function showReadout(chart, item) {
+    var lines = item && item.tooltip !== undefined ? figureLines(item.tooltip) : [];
+    if (!lines.length) { return; }
+    fillFigures(chart.readout, lines);
+    chart.readout.classList.add("ffh-readout-filled");
+  }
+
+  function chartWidth(chart) {
+    var width = Math.floor(chart.container.getBoundingClientRect().width) || 640;
+    return Math.max(200, Math.min(width, chart.layout.maxWidth || width));
+  }
+
+  /* The Vega spec for a width (compiled from Vega-Lite when the book was built): the wide or the narrow layout
+     with the page's copy of its data, the whole chart (axes and legends included) fitted to the width. Parsed
+     afresh each time: Vega marks the data it reads. */
+  function specFor(chart, width) {
+    var payload = JSON.parse(chart.source.textContent);
+    var layout = payload.layout || {};
+    var narrow = Boolean(payload.narrow) && width < (layout.narrowBelow || 0);
+    var spec = narrow ? payload.narrow : payload.wide;
+    (spec.data || []).forEach(function (entry) {
+      if (!("values" in entry) && payload.datasets && payload.datasets[entry.name]) {
+        entry.values = payload.datasets[entry.name];
+      }
+    });
+    spec.width = width;
+    if (narrow && layout.aspect) {
+      spec.height = Math.round((width - 16) * layout.aspect);
+    }
+    return { spec: spec, narrow: narrow };
+  }
+
+  function draw(chart) {
+    var width = chartWidth(chart);
+    if (chart.view && Math.abs(width - chart.width) < 4) { return Promise.resolve(); }
+    var built;
+    var view;
+    var canvas = document.createElement("div");
+    canvas.className = "ffh-chart-canvas";
+    try {
+      built = specFor(chart, width);
+      view = new window.vega.View(window.vega.parse(built.spec), {
+        renderer: "svg", container: canvas, hover: true, tooltip: showTooltip
+      });
+    } catch (error) {
+      chartFailed(chart.container, String(error));
+      return Promise.resolve();
+    }
+    view.addEventListener("click", function (event, item) { showReadout(chart, item); });
+    return view.runAsync().then(function () {
+      var old = chart.container.querySelector(".ffh-chart-canvas");
+      if (old) { chart.container.replaceChild(canvas, old); } else {
+        chart.container.insertBefore(canvas, chart.readout);
+      }
+      if (chart.view) { chart.view.finalize(); }
+      chart.view = view;
+      chart.width = width;
+      chart.container.setAttribute("data-ffh-layout", built.narrow ? "narrow" : "wide");
+      chart.container.setAttribute("data-ffh-rendered", "true");
+    }).catch(function (error) { chartFailed(chart.container, String(error)); });
+  }
+
+  function drawCharts() {
+    var pending = [];
+    each(".ffh-chart[data-ffh-spec]", function (container) {
+      if (container.getAttribute("data-ffh-rendered")) { return; }
+      var source = document.getElementById(container.getAttribute("data-ffh-spec"));
+      if (!window.vega) {
+        chartFailed(container, "vega bundle not loaded");
+        return;
+      }
+      var chart = { container: container, source: source, layout: {}, view: null, width: 0 };
+      try {
+        chart.layout = JSON.parse(source.textContent).layout || {};
+      } catch (error) {
+        chartFailed(container, "bad chart specification: " + error);
+        return;
+      }
+      chart.readout = document.createElement("p");
+      chart.readout.className = "ffh-readout";
+      chart.readout.setAttribute("role", "status");
+      chart.readout.textContent = chart.layout.hint || "Tap or hover over the chart to show its figures here.";
+      container.appendChild(chart.readout);
+      container.setAttribute("data-ffh-rendered", "pending");
+      charts.push(chart);
+      pending.push(draw(chart));
+    });
+    Promise.all(pending).then(function () {
+      if (window.performance && window.performance.mark) { window.performance.mark("ffh-charts-drawn"); }
+      document.documentElement.setAttribute("data-ffh-charts", "drawn");
+    });
+    if (charts.length && window.ResizeObserver) {
+      var redraw = debounce(function () { charts.forEach(draw); }, 150);
+      var observer = new window.ResizeObserver(redraw);
+      charts.forEach(function (chart) { observer.observe(chart.container); });
+    }
+  }
+
+  function whenChartRuntimeReady(callback) {
+    if (!document.querySelector(".ffh-chart[data-ffh-spec]")) {
+      document.documentElement.setAttribute("data-ffh-charts", "none");
+      return;
+    }
+    if (window.vega) { callback(); return; }
+    var done = false;
+    var once = function () { if (!done) { done = true; callback(); } };
+    var script = document.querySelector("script[src*='vendor/vega-bundle']");
+    if (script) {
+      script.addEventListener("load", once);
+      script.addEventListener("error", once);  // drawCharts reports the missing bundle
+    }
+    window.addEventListener("load", once);  // in case the bundle ran before this script
+    if (!script) { once(); }
+  }
+
+  // ------------------------------------------------------------------------------------- citations
+
   function today() {
     var d = new Date();
     return d.getDate() + " " + MONTHS[d.getMonth()] + " " + d.getFullYear();
   }
 
-  function chartFailed(container, message) {
-    container.setAttribute("data-ffh-rendered", "error");
-    var note = document.createElement("p");
-    note.className = "ffh-chart-error";
-    note.textContent = "The interactive chart could not be drawn. The numbers are in the table below and the " +
-      "chart is available as PNG and SVG downloads.";
-    container.appendChild(note);
-    if (window.console) { window.console.error("Far from home chart: " + message); }
-  }
-
-  function drawCharts() {
-    var containers = document.querySelectorAll(".ffh-chart[data-ffh-spec]");
-    Array.prototype.forEach.call(containers, function (container) {
-      if (container.getAttribute("data-ffh-rendered")) { return; }
-      var specNode = document.getElementById(container.getAttribute("data-ffh-spec"));
-      if (typeof window.vegaEmbed !== "function") {
-        chartFailed(container, "vega bundle not loaded");
-        return;
-      }
-      var spec;
-      try {
-        spec = JSON.parse(specNode.textContent);
-      } catch (error) {
-        chartFailed(container, "bad chart specification: " + error);
-        return;
-      }
-      var target = document.createElement("div");
-      target.className = "ffh-chart-canvas";
-      container.appendChild(target);
-      container.setAttribute("data-ffh-rendered", "pending");
-      window.vegaEmbed(target, spec, { mode: "vega-lite", actions: false, renderer: "svg" })
-        .then(function () { container.setAttribute("data-ffh-rendered", "true"); })
-        .catch(function (error) { chartFailed(container, String(error)); });
-    });
-  }
-
   function fillCitations() {
     var pageUrl = window.location.href.split("#")[0];
-    Array.prototype.forEach.call(document.querySelectorAll(".ffh-page-url"), function (node) {
+    each(".ffh-page-url", function (node) {
       var text = node.textContent;
       if (!/^https?:\/\//.test(text) && /^https?:/.test(window.location.protocol)) {
         var anchor = text.indexOf("#") >= 0 ? text.slice(text.indexOf("#")) : "";
         node.textContent = pageUrl + anchor;
       }
     });
-    Array.prototype.forEach.call(document.querySelectorAll(".ffh-accessed"), function (node) {
-      node.textContent = today();
-    });
+    each(".ffh-accessed", function (node) { node.textContent = today(); });
   }
 
   function copyText(text, button) {
@@ -233,7 +392,7 @@
   }
 
   function wireCopyButtons() {
-    Array.prototype.forEach.call(document.querySelectorAll("button.ffh-copy[data-ffh-copy]"), function (button) {
+    each("button.ffh-copy[data-ffh-copy]", function (button) {
       button.addEventListener("click", function () {
         var source = document.getElementById(button.getAttribute("data-ffh-copy"));
         if (source) { copyText(source.textContent.replace(/\s+/g, " ").trim(), button); }
@@ -246,11 +405,7 @@
     fixThemeLabels();
     fillCitations();
     wireCopyButtons();
-    if (typeof window.vegaEmbed === "function") {
-      drawCharts();
-    } else {
-      window.addEventListener("load", drawCharts);
-    }
+    whenChartRuntimeReady(drawCharts);
   }
 
   if (document.readyState === "loading") {

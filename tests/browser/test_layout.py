@@ -1,7 +1,10 @@
 """The site on a phone (390 x 844, touch) and on a desktop (1280 x 900): the chapters and contents menus open,
-close and say so to screen readers; one search box on a desktop, a search button on a phone."""
+close and say so to screen readers; chart text is readable at phone width; maps show a council's figures on
+tap and on hover; one search box on a desktop."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 from browser_support import open_page
@@ -10,6 +13,7 @@ pytestmark = pytest.mark.browser
 
 MENU_PAGE = "intro.html"  # the landing page: chapters in the sidebar, sections in "Contents"
 CONTENTS_PAGE = "methodology.html"  # in both sites, with several sections
+MIN_CHART_TEXT_PX = 11.0
 
 
 def _dialog_open(page, dialog_id: str) -> bool:
@@ -137,3 +141,124 @@ def test_one_search_box_on_a_desktop_and_a_search_button_on_a_phone(site, contex
     assert search.is_visible()
     search.tap()
     assert _dialog_open(page, "pst-search-dialog")
+
+
+# ------------------------------------------------------------------------------------------------- charts
+
+CHART_TEXT_JS = """() => Array.from(document.querySelectorAll('figure.ffh-figure')).map(figure => {
+  const box = figure.querySelector('.ffh-chart');
+  const svg = box.querySelector('.ffh-chart-canvas svg');
+  if (!svg) return {name: figure.dataset.ffhChart, drawn: false};
+  const rect = svg.getBoundingClientRect();
+  const drawnWidth = svg.viewBox.baseVal && svg.viewBox.baseVal.width ? svg.viewBox.baseVal.width
+    : svg.width.baseVal.value;
+  const scale = rect.width / drawnWidth;  // below 1 if the browser shrinks the drawing to fit
+  const sizes = Array.from(svg.querySelectorAll('text'))
+    .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0
+      && getComputedStyle(t).visibility !== 'hidden' && Number(getComputedStyle(t).opacity) > 0)
+    .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+  return {name: figure.dataset.ffhChart, kind: figure.dataset.ffhKind, drawn: true, sizes: sizes,
+    layout: box.getAttribute('data-ffh-layout'), svgWidth: rect.width, boxWidth: box.getBoundingClientRect().width,
+    svgRight: rect.right, viewport: window.innerWidth};
+})"""
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def test_chart_text_is_at_least_11px_on_a_phone(site, phone):
+    """Every chart page at 390 x 844: the rendered size of every text in each drawn chart SVG (font size times
+    the drawing's scale); the 10th percentile of the page, and of each chart, is at least 11 CSS px."""
+    pages = 0
+    failures = []
+    for path in site.pages():
+        page, _ = open_page(phone, site, path)
+        charts = page.evaluate(CHART_TEXT_JS)
+        page.close()
+        if not charts:
+            continue
+        pages += 1
+        sizes = []
+        for chart in charts:
+            if not chart["drawn"] or not chart["sizes"]:
+                failures.append(f"{path}: chart {chart['name']} was not drawn or has no text")
+                continue
+            sizes += chart["sizes"]
+            low = _percentile(chart["sizes"], 0.1)
+            if low < MIN_CHART_TEXT_PX:
+                failures.append(f"{path}: chart {chart['name']}: 10th percentile of text {low:.1f} px")
+            if chart["layout"] != "narrow":
+                failures.append(f"{path}: chart {chart['name']} drawn in the {chart['layout']} layout")
+            if chart["svgWidth"] > chart["boxWidth"] + 1 or chart["svgRight"] > chart["viewport"]:
+                failures.append(f"{path}: chart {chart['name']} is wider than its column")
+        if sizes and _percentile(sizes, 0.1) < MIN_CHART_TEXT_PX:
+            failures.append(f"{path}: 10th percentile of chart text {_percentile(sizes, 0.1):.1f} px")
+    assert pages >= (1 if site.kind == "fixture" else 4), "no chart pages found"
+    assert not failures, "\n".join(failures)
+
+
+def test_charts_fill_a_desktop_column_without_shrinking_their_text(site, context):
+    for path in site.pages():
+        page, _ = open_page(context, site, path)
+        for chart in page.evaluate(CHART_TEXT_JS):
+            assert chart["drawn"] and chart["layout"] == "wide", (path, chart["name"])
+            assert chart["svgWidth"] <= chart["boxWidth"] + 1, (path, chart["name"])
+            assert _percentile(chart["sizes"], 0.1) >= MIN_CHART_TEXT_PX, (path, chart["name"])
+        page.close()
+
+
+def _map_figures(page):
+    return page.locator("figure.ffh-figure[data-ffh-kind='hex_map']")
+
+
+def _cells(figure):
+    """Every council's hexagon (the map's first layer draws them all, grey; the coloured layer lies on top)."""
+    return figure.locator(".ffh-chart-canvas svg .mark-shape").first.locator("path")
+
+
+def _middle_cell(figure) -> tuple[float, float]:
+    """The centre, on screen, of a council's hexagon near the middle of the map."""
+    cells = _cells(figure)
+    assert cells.count() >= 5
+    cell = cells.nth(cells.count() // 2)
+    cell.scroll_into_view_if_needed()
+    box = cell.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def test_map_figures_show_on_tap_and_on_hover_and_each_map_keeps_its_table(site, phone, context):
+    maps = 0
+    for path in site.pages():
+        page, _ = open_page(phone, site, path)
+        figures = _map_figures(page)
+        on_this_page = figures.count()
+        for i in range(on_this_page):
+            figure = figures.nth(i)
+            maps += 1
+            readout = figure.locator(".ffh-readout")
+            hint = readout.text_content()
+            assert readout.is_visible() and "Tap" in hint
+            # a council near the middle of the map (tapped where it is drawn: the top layer gets the tap)
+            x, y = _middle_cell(figure)
+            page.touchscreen.tap(x, y)
+            page.wait_for_function(
+                "([el, hint]) => el.textContent !== hint", arg=[readout.element_handle(), hint]
+            )
+            text = readout.text_content()
+            assert "Council:" in text, text
+            rows = figure.locator("details.ffh-table table tbody tr")
+            assert rows.count() == _cells(figure).count()  # the map's table: every council on the map
+        page.close()
+        if not on_this_page:
+            continue
+        desk, _ = open_page(context, site, path)
+        figure = _map_figures(desk).first
+        figure.scroll_into_view_if_needed()
+        desk.mouse.move(*_middle_cell(figure))
+        tooltip = desk.locator(".ffh-tooltip")
+        tooltip.wait_for(state="visible")
+        assert "Council:" in tooltip.text_content()
+        desk.close()
+    assert maps >= (1 if site.kind == "fixture" else 3)
