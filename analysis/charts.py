@@ -975,8 +975,9 @@ def _html_table(table: pl.DataFrame, caption: str) -> str:
         )
         rows.append(f"<tr>{cells}</tr>")
     return (
+        f'<div class="ffh-table-scroll" role="region" tabindex="0" aria-label="{html.escape(caption)}">'
         f'<table class="ffh-data-table"><caption>{html.escape(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 

@@ -6,6 +6,7 @@
      with charts) at the width of its column, never scaled down, in its narrow layout below the width the page
      data says; redrawn when the column changes width. Hovering shows a chart's figures in a tooltip; a tap or
      click shows them in a line under the chart.
+   - Tables: a table wider than its frame gets a bar above it saying so, with a scroll bar.
    - Citations: the page address and access date; "Copy citation" buttons. */
 (function () {
   "use strict";
@@ -344,6 +345,72 @@
     if (!script) { once(); }
   }
 
+  // ---------------------------------------------------------------------------------------- tables
+
+  function setupTables() {
+    // tables other helpers write without a frame (e.g. the data changelog) get one
+    each("table.ffh-changelog", function (table) {
+      if (table.parentElement.classList.contains("ffh-table-scroll")) { return; }
+      var frame = document.createElement("div");
+      frame.className = "ffh-table-scroll";
+      frame.setAttribute("role", "region");
+      frame.setAttribute("tabindex", "0");
+      var caption = table.querySelector("caption");
+      frame.setAttribute("aria-label", caption ? caption.textContent : "Table");
+      table.parentNode.insertBefore(frame, table);
+      frame.appendChild(table);
+    });
+    var frames = [];
+    each(".ffh-table-scroll", function (frame) {
+      var table = frame.querySelector("table");
+      if (!table) { return; }
+      var hint = document.createElement("div");
+      hint.className = "ffh-scroll-hint";
+      hint.hidden = true;
+      var columns = table.rows.length ? table.rows[0].cells.length : 0;
+      var text = document.createElement("p");
+      text.className = "ffh-scroll-hint-text";
+      text.textContent = "Scroll sideways to see all " + columns + " columns \u2192";
+      var bar = document.createElement("div");
+      bar.className = "ffh-scroll-bar";
+      bar.setAttribute("aria-hidden", "true");
+      var spacer = document.createElement("div");
+      spacer.className = "ffh-scroll-bar-width";
+      bar.appendChild(spacer);
+      hint.appendChild(text);
+      hint.appendChild(bar);
+      frame.parentNode.insertBefore(hint, frame);
+      var syncing = false;
+      bar.addEventListener("scroll", function () {
+        if (syncing) { syncing = false; return; }
+        syncing = true;
+        frame.scrollLeft = bar.scrollLeft;
+      });
+      frame.addEventListener("scroll", function () {
+        if (syncing) { syncing = false; return; }
+        syncing = true;
+        bar.scrollLeft = frame.scrollLeft;
+      });
+      frames.push({ frame: frame, hint: hint, spacer: spacer });
+    });
+    var update = function () {
+      frames.forEach(function (item) {
+        if (!item.frame.offsetParent) { return; }  // inside a closed <details>: measured when opened
+        var overflowing = item.frame.scrollWidth > item.frame.clientWidth + 1;
+        item.hint.hidden = !overflowing;
+        item.frame.classList.toggle("ffh-overflowing", overflowing);
+        item.spacer.style.width = item.frame.scrollWidth + "px";
+      });
+    };
+    update();
+    window.addEventListener("resize", debounce(update, 150));
+    each("details", function (details) { details.addEventListener("toggle", update); });
+    if (window.ResizeObserver) {
+      var observer = new window.ResizeObserver(debounce(update, 100));
+      frames.forEach(function (item) { observer.observe(item.frame); });
+    }
+  }
+
   // ------------------------------------------------------------------------------------- citations
 
   function today() {
@@ -405,6 +472,7 @@
     fixThemeLabels();
     fillCitations();
     wireCopyButtons();
+    setupTables();
     whenChartRuntimeReady(drawCharts);
   }
 

@@ -1,6 +1,6 @@
 """The site on a phone (390 x 844, touch) and on a desktop (1280 x 900): the chapters and contents menus open,
 close and say so to screen readers; chart text is readable at phone width; maps show a council's figures on
-tap and on hover; one search box on a desktop."""
+tap and on hover; wide tables scroll inside a frame with a hint above them; one search box on a desktop."""
 
 from __future__ import annotations
 
@@ -262,3 +262,58 @@ def test_map_figures_show_on_tap_and_on_hover_and_each_map_keeps_its_table(site,
         assert "Council:" in tooltip.text_content()
         desk.close()
     assert maps >= (1 if site.kind == "fixture" else 3)
+
+
+# ------------------------------------------------------------------------------------------------- tables
+
+TABLES_JS = """() => ({
+  pageWidth: document.documentElement.scrollWidth, viewport: window.innerWidth,
+  frames: Array.from(document.querySelectorAll('.ffh-table-scroll')).filter(f => f.offsetParent).map(f => {
+    const rect = f.getBoundingClientRect();
+    const hint = f.previousElementSibling;
+    const hintRect = hint ? hint.getBoundingClientRect() : null;
+    const first = f.querySelector("tbody tr > :first-child");
+    return {
+      caption: (f.getAttribute('aria-label') || '').slice(0, 60),
+      overflowing: f.scrollWidth > f.clientWidth + 1,
+      overflowX: getComputedStyle(f).overflowX, right: rect.right, top: rect.top,
+      hint: hint && hint.classList.contains('ffh-scroll-hint') && !hint.hidden && hintRect.height > 0
+        ? {bottom: hintRect.bottom, text: hint.textContent} : null,
+      firstColumn: first ? getComputedStyle(first).position : null,
+    };
+  }),
+})"""
+
+
+def test_wide_tables_scroll_in_their_frame_with_a_hint_above(site, any_screen):
+    """No table makes the page scroll sideways; a table wider than its frame scrolls inside it, says so in a
+    bar above it (with a scroll bar), and keeps its first column in view."""
+    checked = overflowing = 0
+    failures = []
+    for path in site.pages():
+        page, _ = open_page(any_screen, site, path)
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        page.wait_for_timeout(400)  # the frames are measured again when a <details> opens
+        result = page.evaluate(TABLES_JS)
+        page.close()
+        if result["pageWidth"] > result["viewport"] + 1:
+            failures.append(f"{path}: the page is {result['pageWidth']} px wide at {result['viewport']} px")
+        for frame in result["frames"]:
+            checked += 1
+            where = f"{path}: table {frame['caption']!r}"
+            if frame["overflowX"] not in ("auto", "scroll"):
+                failures.append(f"{where}: its frame does not scroll")
+            if frame["right"] > result["viewport"] + 1:
+                failures.append(f"{where}: its frame runs off the screen")
+            if frame["firstColumn"] != "sticky":
+                failures.append(f"{where}: first column not kept in view")
+            if frame["overflowing"]:
+                overflowing += 1
+                if not frame["hint"] or "Scroll sideways" not in frame["hint"]["text"]:
+                    failures.append(f"{where}: wider than its frame, with no hint above it")
+                elif frame["hint"]["bottom"] > frame["top"] + 1:
+                    failures.append(f"{where}: the hint is not above the table")
+    assert checked > 0
+    if site.kind == "real":
+        assert overflowing > 0  # the methodology's validation tables are wider than any screen
+    assert not failures, "\n".join(failures)
