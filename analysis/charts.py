@@ -9,8 +9,9 @@ A chapter cell is three lines:
                         y_title="Children (number)", breaks=[charts.Break(2015, "Definition changed")])
     charts.show(chart, name="missing-trend", alt="Line chart: ...")
 
-`show` renders, in the page: the title and subtitle as text, the chart (Vega-Lite, drawn by the site's own
-copy of Vega served from _static/vendor: no CDN), the source line, notes on definition breaks, the chart
+`show` renders, in the page: the title and subtitle as text, the chart (Vega-Lite, drawn at the width of the
+page's column by the site's own copy of Vega served from _static/vendor: no CDN; a narrow layout below
+NARROW_BELOW px), a short source line, notes on definition breaks, the chart
 description (alt text, also the SVG's accessible name), the numbers as an HTML table, download links
 (CSV of the chart's rows in the EES column layout and spreadsheet-safe, PNG, SVG rendered offline by
 vl-convert) and a "cite this chart" block. Files are written to the chart store (FFH_CHART_STORE, default
@@ -58,6 +59,8 @@ TEXT = "#0B0C0C"
 FONT = "Arial, 'Liberation Sans', Helvetica, sans-serif"
 WIDTH = 640
 HEIGHT = 360
+# ranked_bar: how far above the bars the category title's baseline sits (level with the value axis title)
+RANKED_TITLE_RISE = 24
 
 # Placeholders the Sphinx extension (analysis.site.setup) replaces in every built page.
 ROOT_TOKEN = "%%FFH_ROOT%%"
@@ -208,6 +211,17 @@ def _format_for(frame: pl.DataFrame, column: str, given: str | None) -> str:
     return ",.0f" if frame.schema[column].is_integer() else ",.1f"
 
 
+_FIXED_DECIMALS = re.compile(r"^([+,]*\.[1-9]\d*)f$")
+
+
+def axis_format(value_format: str) -> str:
+    """The axis labels' format for a value format: fixed decimals lose their trailing zeros on the axis
+    (',.1f' -> ',.1~f': ticks 0, 10, 20 rather than 0.0, 10.0, 20.0; 2.5 stays 2.5). Tooltips and tables
+    keep the value format."""
+    match = _FIXED_DECIMALS.match(value_format or "")
+    return f"{match.group(1)}~f" if match else value_format
+
+
 def _series_labels(
     frame: pl.DataFrame, column: str, labels: Mapping[str, str] | None, dataset: str | None = None
 ) -> pl.DataFrame:
@@ -321,7 +335,9 @@ def line(
             axis=alt.Axis(format="d", tickMinStep=1),
             scale=alt.Scale(zero=False, nice=False),
         ),
-        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=y_zero)),
+        "y": alt.Y(
+            f"{y}:Q", title=y_title, axis=alt.Axis(format=axis_format(y_format)), scale=alt.Scale(zero=y_zero)
+        ),
         "detail": alt.Detail(f"{HELPER_PREFIX}segment:N"),
         "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title, format="d")]
         + ([alt.Tooltip(f"{series}:N", title=color_title)] if color else [])
@@ -394,7 +410,7 @@ def bar(
     color_title = color_title or (
         "Measure" if color == "measure" else (color or "").replace("_", " ").capitalize()
     )
-    axis_format = ".0%" if mode == "percent" else y_format
+    y_axis_format = ".0%" if mode == "percent" else axis_format(y_format)
     x_axis = alt.Axis(labelAngle=0)
     if x_wrap:
         x_axis = alt.Axis(
@@ -404,7 +420,7 @@ def bar(
     y_enc = alt.Y(
         f"{y}:Q",
         title=y_title,
-        axis=alt.Axis(format=axis_format),
+        axis=alt.Axis(format=y_axis_format),
         stack={"stacked": "zero", "grouped": None, "percent": "normalize"}[mode],
     )
     encoding: dict[str, Any] = {
@@ -505,8 +521,24 @@ def ranked_bar(
         alt.Chart()
         .mark_bar()
         .encode(
-            y=alt.Y(f"{category}:N", sort=sort, title=category_title, axis=alt.Axis(labelFontSize=11)),
-            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format, orient="top")),
+            # the category title sits level with the value axis title, right-aligned over the labels, so
+            # it never overprints a long label (a rotated title is placed from estimated label widths)
+            y=alt.Y(
+                f"{category}:N",
+                sort=sort,
+                title=category_title,
+                axis=alt.Axis(
+                    labelFontSize=11,
+                    titleAngle=0,
+                    titleAlign="right",
+                    titleBaseline="bottom",
+                    titleX=-6,
+                    titleY=-RANKED_TITLE_RISE,
+                ),
+            ),
+            x=alt.X(
+                f"{value}:Q", title=value_title, axis=alt.Axis(format=axis_format(value_format), orient="top")
+            ),
             color=alt.condition(f"datum.{flag}", alt.value(DARK_PINK), alt.value(DARK_BLUE)),
             tooltip=[
                 alt.Tooltip(f"{category}:N", title=category_title),
@@ -585,8 +617,8 @@ def scatter(
     flag = f"{HELPER_PREFIX}highlight"
     frame = frame.with_columns(pl.col(label).is_in(list(marked)).alias(flag))
     encoding: dict[str, Any] = {
-        "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=x_format)),
-        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+        "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=axis_format(x_format))),
+        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=axis_format(y_format))),
         "tooltip": [
             alt.Tooltip(f"{label}:N", title="Area"),
             alt.Tooltip(f"{x}:Q", title=x_title, format=x_format),
@@ -822,7 +854,7 @@ def hex_map(
                 f"{value}:Q",
                 title=value_title,
                 scale=scale,
-                legend=alt.Legend(format=value_format, orient="right", direction="vertical"),
+                legend=alt.Legend(format=axis_format(value_format), orient="right", direction="vertical"),
             ),
             tooltip=tooltip,
         )
@@ -1082,8 +1114,9 @@ def _html_table(table: pl.DataFrame, caption: str) -> str:
         )
         rows.append(f"<tr>{cells}</tr>")
     return (
+        f'<div class="ffh-table-scroll" role="region" tabindex="0" aria-label="{html.escape(caption)}">'
         f'<table class="ffh-data-table"><caption>{html.escape(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
@@ -1121,13 +1154,281 @@ def _export_spec(
 
 
 def _page_spec(chart: Any, alt_text: str) -> dict[str, Any]:
+    """The Vega-Lite spec the page draws (the wide layout), without its title (the page shows it as text)."""
     inner = chart.copy(deep=False)
     inner.usermeta = alt.Undefined
     inner.title = alt.Undefined
     inner.description = alt_text
     spec = inner.configure(**CONFIG).to_dict()
-    spec.pop("$schema", None)  # the page names no other host; ffh.js embeds with mode "vega-lite"
+    spec.pop("$schema", None)  # the page names no other host (page_payload compiles it to Vega)
     return spec
+
+
+# --------------------------------------------------------------------------------------------------
+# Page layout. ffh.js draws every chart at the width of its column (Vega-Lite autosize "fit-x"), never
+# scaled down, so its text keeps its size. Below NARROW_BELOW px it draws the narrow layout made here:
+# axis titles horizontal above the plot and wrapped, legends above, vertical bars turned sideways, ranked
+# bars labelled above each bar, map legends above the map (and the map as tall as its width allows).
+# --------------------------------------------------------------------------------------------------
+
+NARROW_BELOW = 560  # px of chart width
+NARROW_TITLE_CHARS = 36  # characters per line of an axis or legend title in the narrow layout
+NARROW_LABEL_LIMIT = 300  # px: a longer legend label or bar name is cut with an ellipsis
+NARROW_LINE_HEIGHT = 300  # px: line charts
+NARROW_SCATTER_HEIGHT = 340  # px: scatter charts
+NARROW_BAR = 17  # px: a horizontal bar in the narrow layout
+NARROW_ROW = NARROW_BAR + 20  # px: one row = a name above its bar
+NARROW_GROUPED_STEP = 16  # px per bar of a grouped bar chart turned sideways
+WIDE_ALLOWANCE = 260  # px a chart may grow beyond its plot width when its column is wide
+NARROW_HINTS = {
+    "line": "Tap or hover over a point to show its figures here.",
+    "bar": "Tap or hover over a bar to show its figures here.",
+    "ranked_bar": "Tap or hover over a bar to show its figures here.",
+    "scatter": "Tap or hover over a point to show its figures here.",
+    "hex_map": "Tap or hover over a council to show its figures here.",
+}
+
+
+LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "size", "opacity", "strokeDash")
+
+
+def _units(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every single view (a spec with a mark) of a layered spec, depth first."""
+    found = [spec] if "mark" in spec else []
+    for child in spec.get("layer", []):
+        found += _units(child)
+    return found
+
+
+def _mark_type(unit: dict[str, Any]) -> str:
+    mark = unit.get("mark")
+    return mark.get("type", "") if isinstance(mark, dict) else str(mark or "")
+
+
+def _wrapped(title: Any, chars: int = NARROW_TITLE_CHARS) -> Any:
+    """A long title as lines (Vega draws a list of strings as lines)."""
+    if isinstance(title, str) and len(title) > chars:
+        return textwrap.wrap(title, chars)
+    return title
+
+
+def _rows(spec: dict[str, Any], unit: dict[str, Any]) -> list[dict[str, Any]]:
+    data = unit.get("data") or spec.get("data") or {}
+    if "values" in data:
+        return list(data["values"])
+    return list(spec.get("datasets", {}).get(data.get("name", ""), []))
+
+
+def _narrow_titles(spec: dict[str, Any], *, y_on_top: bool) -> None:
+    """Wrap axis and legend titles; lay the y axis title horizontally above the plot, under the legends."""
+    title_lines = 0
+    for unit in _units(spec):
+        encoding = unit.get("encoding", {})
+        for channel, definition in encoding.items():
+            if not isinstance(definition, dict):
+                continue
+            if "title" in definition:
+                definition["title"] = _wrapped(definition["title"])
+            for part in ("axis", "legend"):
+                if isinstance(definition.get(part), dict) and "title" in definition[part]:
+                    definition[part]["title"] = _wrapped(definition[part]["title"])
+            if (
+                "field" in definition
+                and channel in LEGEND_CHANNELS
+                and definition.get("legend", {}) is not None
+            ):
+                legend = definition.setdefault("legend", {})
+                # legends sit above the plot: their labels may run its whole width (then an ellipsis)
+                legend.update(orient="top", labelLimit={"expr": "width - 24"})
+            if channel == "y" and y_on_top and "field" in definition and definition.get("axis") is not None:
+                axis = definition.setdefault("axis", {})
+                if axis.get("title", definition.get("title")) is None:
+                    continue
+                title = axis.get("title", definition.get("title"))
+                lines = len(title) if isinstance(title, list) else 1
+                title_lines = max(title_lines, lines)
+                axis.update(
+                    titleAngle=0,
+                    titleAlign="left",
+                    titleAnchor="end",
+                    titleBaseline="bottom",
+                    titleY=-10 - 16 * (lines - 1),
+                )
+    legend = dict(spec.get("config", {}).get("legend", {}))
+    legend.update(orient="top", direction="vertical", labelLimit=NARROW_LABEL_LIMIT)
+    if title_lines:  # clear of the y axis title above the plot
+        legend["offset"] = 14 + 16 * title_lines
+    spec.setdefault("config", {})["legend"] = legend
+
+
+NARROW_NAME_GAP = 20  # px above each bar (or group of bars) for its name
+
+
+def _labels_above_bars(
+    spec: dict[str, Any], bars: list[dict[str, Any]], band: float, *, one_per_category: bool = False
+) -> None:
+    """Horizontal bars with each category's name written above its bar (or group of bars, `band` px high)
+    across the plot's width, instead of beside it, where a narrow plot leaves names no room."""
+    y = bars[0]["encoding"]["y"]
+    gap = NARROW_NAME_GAP / (band + NARROW_NAME_GAP)  # of the step: the gap above each band
+    for unit in bars:
+        position = unit["encoding"]["y"]
+        position["axis"] = {"labels": False, "ticks": False, "domain": False, "title": None}
+        position["title"] = None
+        position["scale"] = {
+            **position.get("scale", {}),
+            "paddingInner": round(gap, 3),
+            "paddingOuter": round(gap, 3),
+        }
+    label: dict[str, Any] = {
+        "mark": {
+            "type": "text",
+            "align": "left",
+            "baseline": "bottom",
+            "dy": -3,
+            "fontSize": 12,
+            "limit": {"expr": "width"},  # the plot's width: a longer name is cut with an ellipsis
+            "color": TEXT,
+        },
+        "encoding": {
+            # the top of the category's band: the name sits in the gap above its bar(s)
+            "y": {**{k: v for k, v in y.items() if k in ("field", "type", "sort")}, "bandPosition": 0},
+            "x": {"value": 0},
+            "text": {"field": y["field"], "type": y.get("type", "nominal")},
+        },
+    }
+    for key in ("data", "transform"):
+        if key in bars[0]:
+            label[key] = list(bars[0][key]) if key == "transform" else bars[0][key]
+    if one_per_category:  # stacked or grouped bars: several rows a category, its name written once
+        label.setdefault("transform", []).extend(
+            [
+                {"window": [{"op": "row_number", "as": f"{HELPER_PREFIX}name_row"}], "groupby": [y["field"]]},
+                {"filter": f"datum.{HELPER_PREFIX}name_row === 1"},
+            ]
+        )
+    spec["layer"].append(label)
+
+
+def _narrow_ranked_bar(spec: dict[str, Any]) -> None:
+    """One row per area: its name above its bar (names are never cut short beside a narrow plot)."""
+    units = _units(spec)
+    bars = [
+        u
+        for u in units
+        if _mark_type(u) == "bar" and u.get("encoding", {}).get("y", {}).get("type") == "nominal"
+    ]
+    if not bars:
+        return
+    old_height = spec.get("height")
+    spec["height"] = {"step": NARROW_ROW}
+    for unit in units:  # e.g. the reference line's label, placed under the last bar
+        position = unit.get("encoding", {}).get("y", {})
+        if "value" in position and position["value"] == old_height:
+            position["value"] = "height"
+    _labels_above_bars(spec, bars, band=NARROW_BAR)
+
+
+def _narrow_bar(spec: dict[str, Any]) -> bool:
+    """Vertical bars turned sideways: one row per category (grouped: its bars one under another), its name
+    above the row."""
+    units = _units(spec)
+    if not units or any(_mark_type(u) != "bar" for u in units):
+        return False
+    encodings = [u.get("encoding", {}) for u in units]
+    if any(
+        e.get("x", {}).get("type") not in ("ordinal", "nominal")
+        or e.get("y", {}).get("type") != "quantitative"
+        for e in encodings
+    ):
+        return False
+    bars_per_row = 1
+    for unit, encoding in zip(units, encodings, strict=True):
+        x, y = encoding.pop("x"), encoding.pop("y")
+        encoding["x"], encoding["y"] = y, x
+        if "xOffset" in encoding:
+            encoding["yOffset"] = encoding.pop("xOffset")
+            field_name = encoding["yOffset"].get("field")
+            bars_per_row = max(bars_per_row, len({r.get(field_name) for r in _rows(spec, unit)}))
+    if bars_per_row > 1:  # grouped: each category's bars one under another
+        spec["height"] = {"step": NARROW_GROUPED_STEP, "for": "offset"}
+        _labels_above_bars(spec, units, band=bars_per_row * NARROW_GROUPED_STEP, one_per_category=True)
+    else:
+        spec["height"] = {"step": NARROW_ROW}
+        _labels_above_bars(spec, units, band=NARROW_BAR, one_per_category=True)
+    return True
+
+
+def _narrow_spec(spec: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The chart's narrow layout (a copy of the page spec without its data, which the page shares)."""
+    narrow = json.loads(json.dumps({k: v for k, v in spec.items() if k != "datasets"}))
+    narrow["datasets"] = spec.get("datasets", {})
+    if kind == "ranked_bar":
+        _narrow_ranked_bar(narrow)
+    elif kind == "bar":
+        _narrow_bar(narrow)
+    elif kind == "line":
+        if isinstance(narrow.get("height"), int | float):
+            narrow["height"] = min(narrow["height"], NARROW_LINE_HEIGHT)
+        for unit in _units(
+            narrow
+        ):  # a definition break's label: one word (the note under the chart explains)
+            encoding = unit.get("encoding", {})
+            if (
+                _mark_type(unit) == "text"
+                and encoding.get("x", {}).get("field") == "at"
+                and encoding.get("text", {}).get("field") == "label"
+            ):
+                encoding["text"] = {"value": "Break"}
+    elif kind == "scatter" and isinstance(narrow.get("height"), int | float):
+        narrow["height"] = min(narrow["height"], NARROW_SCATTER_HEIGHT)
+    _narrow_titles(narrow, y_on_top=kind != "hex_map")
+    if kind == "hex_map":
+        for unit in _units(narrow):
+            for definition in unit.get("encoding", {}).values():
+                if isinstance(definition, dict) and isinstance(definition.get("legend"), dict):
+                    definition["legend"].update(direction="horizontal", gradientLength=240)
+    narrow.pop("datasets")
+    return narrow
+
+
+def _vega(spec: dict[str, Any], *, narrow: bool = False) -> dict[str, Any]:
+    """A layout compiled to Vega, fitted to its width (ffh.js sets the width of the page's column), with its
+    inline data left out (the page holds each dataset once; ffh.js puts it back by name). The narrow layout
+    stacks its legends one above another (Vega's legend layout; Vega-Lite has no such setting)."""
+    import vl_convert as vlc
+
+    compiled = vlc.vegalite_to_vega({**spec, "autosize": {"type": "fit-x", "contains": "padding"}})
+    if narrow:
+        legend = compiled.setdefault("config", {}).setdefault("legend", {})
+        legend["layout"] = {"top": {"anchor": "start", "direction": "vertical", "margin": 10}}
+    shared = spec.get("datasets", {})
+    for entry in compiled.get("data", []):
+        if entry.get("name") in shared and "values" in entry:
+            del entry["values"]
+    compiled.pop("$schema", None)
+    return compiled
+
+
+def page_payload(spec: dict[str, Any], kind: str, narrow: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What ffh.js draws: the shared data, the wide and narrow layouts (compiled to Vega, so the page needs
+    only the Vega runtime) and how to size them."""
+    width = spec.get("width") if isinstance(spec.get("width"), int | float) else WIDTH
+    height = spec.get("height")
+    layout: dict[str, Any] = {
+        "narrowBelow": NARROW_BELOW,
+        "maxWidth": int(width) + WIDE_ALLOWANCE,
+        "hint": NARROW_HINTS.get(kind, "Tap or hover over the chart to show its figures here."),
+    }
+    if kind == "hex_map" and isinstance(height, int | float):
+        layout["aspect"] = round(height / width, 4)  # the map keeps its shape at any width
+    narrow = {**(narrow or _narrow_spec(spec, kind)), "datasets": spec.get("datasets", {})}
+    return {
+        "datasets": spec.get("datasets", {}),
+        "wide": _vega(spec),
+        "narrow": _vega(narrow, narrow=True),
+        "layout": layout,
+    }
 
 
 def _project(chart: Any, fields: list[str]) -> Any:
@@ -1191,6 +1492,9 @@ def render(
         raise ChartError(
             f"the chart's frame lacks EES/provenance columns {missing}: keep them when filtering"
         )
+    # under the chart: one short line (publisher, publication, releases); the citation and the downloaded
+    # PNG/SVG keep the full list of releases and the years each supplies (the CSV has them row by row)
+    short_source = source or data_module.short_source_line(frame)
     source = source or data_module.source_line(frame)
     data_date = data_module.last_refreshed(sorted(frame["source_id"].unique().drop_nulls().to_list()))
     break_notes = [
@@ -1204,6 +1508,8 @@ def render(
     width = int(chart.width) if isinstance(chart.width, int | float) else WIDTH
     projected = _project(chart, meta["fields"])
     page_spec = _page_spec(projected, alt)
+    narrow_spec = _narrow_spec(page_spec, meta["kind"])
+    payload = page_payload(page_spec, meta["kind"], narrow_spec)
     export_spec = _export_spec(projected, frame, title, subtitle, source, all_notes, alt, width)
     table = table_frame(chart, chart_frame)
 
@@ -1220,18 +1526,18 @@ def render(
     citation = citation_text(title, source, data_date)
 
     ident = f"chart-{name}"
-    spec_json = json.dumps(page_spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    spec_json = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     url = f"{ROOT_TOKEN}{CHART_URL_PREFIX}{name}"
     esc = html.escape
     subtitle_html = "".join(f'<p class="ffh-chart-subtitle">{esc(s)}</p>' for s in subtitle)
     notes_html = "".join(f'<p class="ffh-chart-note">{_note_html(n)}</p>' for n in all_notes)
-    page = f"""<figure class="ffh-figure" id="{ident}" data-ffh-chart="{esc(name)}" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc">
+    page = f"""<figure class="ffh-figure" id="{ident}" data-ffh-chart="{esc(name)}" data-ffh-kind="{esc(meta["kind"])}" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc">
 <figcaption class="ffh-figure-head"><p class="ffh-chart-title" id="{ident}-title">{esc(title)}</p>{subtitle_html}</figcaption>
 <div class="ffh-chart" data-ffh-spec="{ident}-spec"><script type="application/json" id="{ident}-spec">{spec_json}</script><noscript><img src="{url}.svg" alt="{esc(alt)}"></noscript></div>
-<p class="ffh-source">{esc(source)}</p>
+<p class="ffh-source">{esc(short_source)}</p>
 {notes_html}<p class="ffh-alt" id="{ident}-desc"><span class="ffh-label">Chart description:</span> {esc(alt)}</p>
 <details class="ffh-table"><summary>Show the numbers in this chart as a table</summary>
-{_html_table(table, f"{title}. {source}")}
+{_html_table(table, f"{title}. {short_source}")}
 </details>
 <ul class="ffh-downloads" aria-label="Downloads for this chart">
 <li><a href="{url}.csv" download="{esc(name)}.csv" type="text/csv">Download the data (CSV, {frame.height} rows)</a></li>
@@ -1252,7 +1558,7 @@ def render(
         table=table,
         citation=citation,
         source=source,
-        extra={"data_date": data_date},
+        extra={"data_date": data_date, "short_source": short_source, "narrow_spec": narrow_spec},
     )
 
 
@@ -1269,7 +1575,8 @@ def show(
 
     name: unique slug in the book (files: _static/charts/<name>.csv/.png/.svg); alt: text description of
     what the chart shows; data: the frame the chart was built from (default: the chart's own frame);
-    source: override the source line (default data.source_line(frame)); notes: extra notes under the chart.
+    source: override the source (default: data.short_source_line(frame) under the chart and the full
+    data.source_line(frame) in the citation and the PNG/SVG); notes: extra notes under the chart.
     """
     from IPython.display import HTML, SVG, display
 

@@ -330,3 +330,64 @@ def source_line(frame: pl.DataFrame) -> str:
         items += [f"{u.release}" + (f" (figures for {u.years})" if u.years else "") for u in uses]
         parts.append(f"{publisher}, {publication}: " + ", ".join(items))
     return "Source: " + "; ".join(parts) + "."
+
+
+_FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def short_publication(publication: str) -> str:
+    """A publication's name without its qualifiers: 'Children looked after in England including adoptions
+    (SSDA903), statistical first release underlying data' -> 'Children looked after in England including
+    adoptions'; "Children's social care data in England: provider level data ..." -> "Children's social care
+    data in England"."""
+    short = re.split(r":\s|\s\(|,\s", publication, maxsplit=1)[0].strip()
+    return short or publication
+
+
+def _release_year(release_title: str, release: str) -> tuple[int, str] | None:
+    """(year, how to write it) for one release: the year the manifest's release column starts with
+    ('2022', '2015-03-31'), or the title itself when that is a financial year ('2022-23')."""
+    if _FINANCIAL_YEAR.match(release_title):
+        return int(release_title[:4]), release_title
+    if match := re.match(r"\d{4}", release or ""):
+        return int(match.group()), match.group()
+    years = re.findall(r"\d{4}", release_title)
+    return (int(years[-1]), years[-1]) if years else None
+
+
+def _release_span(releases: list[tuple[str, str]]) -> str:
+    """'release 2024', 'releases 2011 to 2017 and 2022 to 2024', 'releases 2016-17 to 2022-23', or the
+    release names themselves when they carry no year."""
+    dated = sorted({y for r in releases if (y := _release_year(*r)) is not None})
+    if not dated:
+        names = sorted({r[0] for r in releases})
+        return ("release " if len(names) == 1 else "releases ") + ", ".join(names)
+    runs: list[list[tuple[int, str]]] = [[dated[0]]]
+    for year in dated[1:]:
+        if year[0] == runs[-1][-1][0] + 1:
+            runs[-1].append(year)
+        elif year[0] != runs[-1][-1][0]:
+            runs.append([year])
+    spans = [run[0][1] if len(run) == 1 else f"{run[0][1]} to {run[-1][1]}" for run in runs]
+    text = spans[0] if len(spans) == 1 else ", ".join(spans[:-1]) + " and " + spans[-1]
+    return ("release " if len(dated) == 1 else "releases ") + text
+
+
+def short_source_line(frame: pl.DataFrame) -> str:
+    """The one-line source under a chart: 'Source: <publisher>, <publication>, releases <years>.' per
+    publisher and publication (without its qualifiers), e.g. 'Source: Department for Education, Children
+    looked after in England including adoptions, releases 2011 to 2017 and 2022 to 2024.'
+
+    The long form (source_line) names every release and the years each supplies; keep it for citations.
+    Built from the same source_uses(), so both name the same sources."""
+    manifest = sources()
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for use in source_uses(frame):
+        key = (use.publisher, short_publication(use.publication))
+        for source_id in use.source_ids:
+            groups.setdefault(key, []).append((use.release, manifest[source_id].get("release", "")))
+    parts = [
+        f"{publisher}, {publication}, {_release_span(releases)}"
+        for (publisher, publication), releases in groups.items()
+    ]
+    return "Source: " + "; ".join(parts) + "."

@@ -48,6 +48,8 @@ SITE_NAME = "Far from home"
 LICENCE_NAME = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 VENDOR_BUNDLE = "vendor/vega-bundle.js"
+PAGE_ONLY_ASSETS = {VENDOR_BUNDLE}  # under _static, but loaded only by the pages that need them
+PAGE_SCRIPT_PRIORITY = 450  # before the site's own scripts (500), so ffh.js finds Vega when it starts
 
 # Filled in by charts.py's placeholders (kept here too so the extension does not import altair).
 ROOT_TOKEN = "%%FFH_ROOT%%"
@@ -464,6 +466,19 @@ def suggested_citation() -> str:
     )
 
 
+def file_size(path: Path) -> str:
+    """A file's size as a reader sees it on a download link: '812 bytes', '48 KB', '3.5 MB' (1 KB = 1,000
+    bytes, as phones and most file managers count). A missing file fails: the link would be broken."""
+    size = Path(path).stat().st_size
+    if size < 1000:
+        return f"{size} bytes"
+    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9)):
+        value = size / scale
+        if value < 999.5 or unit == "GB":
+            return f"{value:.1f} {unit}" if value < 9.95 else f"{value:,.0f} {unit}"
+    raise AssertionError("unreachable")
+
+
 def downloads_list() -> HTMLBlock:
     """Every published dataset: title, description, files, dictionary, key, sources and licence."""
     from analysis import data
@@ -473,6 +488,7 @@ def downloads_list() -> HTMLBlock:
     if not resources:
         raise data.DataNotPublished("data/datapackage.json lists no datasets (run `make data`)")
     root = f"{ROOT_TOKEN}_static/downloads/"
+    tidy = data.data_dir() / "tidy"
     parts = [
         '<ul class="ffh-downloads ffh-package">'
         f'<li><a href="{root}datapackage.json" download type="application/json">Data package description '
@@ -498,9 +514,9 @@ def downloads_list() -> HTMLBlock:
             f'<h3 id="dataset-{_esc(name)}-title">{_esc(meta.get("title", name))}</h3>'
             f"<p>{_esc(meta.get('description', ''))}</p>"
             f'<ul class="ffh-downloads"><li><a href="{root}{_esc(name)}.csv" download type="text/csv">'
-            f"{_esc(name)}.csv ({meta.get('rows', 0):,} rows)</a></li>"
+            f"{_esc(name)}.csv (CSV, {file_size(tidy / f'{name}.csv')}, {meta.get('rows', 0):,} rows)</a></li>"
             f'<li><a href="{root}{_esc(name)}.meta.json" download type="application/json">'
-            f"{_esc(name)}.meta.json (dictionary)</a></li></ul>"
+            f"{_esc(name)}.meta.json (dictionary, JSON, {file_size(tidy / f'{name}.meta.json')})</a></li></ul>"
             f"<p><strong>One row per:</strong> {_esc(key)}. <strong>Licence:</strong> {licences}.</p>"
             f'<details class="ffh-dictionary"><summary>Columns of {_esc(name)}.csv</summary>'
             + html_table(rows, ["Column", "Type", "Description"], f"Columns of {name}.csv")
@@ -632,6 +648,9 @@ def _on_page_context(app: Any, pagename: str, templatename: str, context: dict, 
         f'href="{root}changes.xml">'
     )
     body = context.get("body")
+    if body and "data-ffh-chart=" in body:
+        # the chart runtime, only on pages with charts; one file, cached by the browser across pages
+        app.add_js_file(VENDOR_BUNDLE, defer="defer", priority=PAGE_SCRIPT_PRIORITY)
     if not body or "%%FFH_" not in body:
         return
     root = "../" * pagename.count("/")
@@ -683,13 +702,16 @@ def _on_env_purge(app: Any, env: Any, docname: str) -> None:
 
 def _dedupe_assets(app: Any, config: Any) -> None:
     """jupyter-book adds every .js/.css under _static as a plain entry; keep one entry per file, preferring
-    the configured one with attributes (e.g. defer), so the Vega bundle loads once and deferred."""
+    the configured one with attributes (e.g. defer), so each script loads once and deferred. The Vega bundle
+    is not a site-wide script: _on_page_context adds it to the pages that draw charts."""
     for key in ("html_js_files", "html_css_files"):
         entries = list(getattr(config, key) or [])
         with_attrs = {e[0] for e in entries if isinstance(e, (list, tuple))}
         kept, seen = [], set()
         for entry in entries:
             name = entry[0] if isinstance(entry, (list, tuple)) else entry
+            if name in PAGE_ONLY_ASSETS:
+                continue
             if (not isinstance(entry, (list, tuple)) and name in with_attrs) or name in seen:
                 continue
             seen.add(name)
@@ -901,22 +923,35 @@ def _check_chart_files(html_dir: Path, name: str) -> list[str]:
 # ==================================================================================================
 
 
+# The chart runtime: Vega only (~590 KB minified, ~205 KB gzipped). Charts are compiled from Vega-Lite to Vega
+# when the book is built (analysis.charts.page_payload), and ffh.js draws, sizes and explains them itself, so
+# neither the Vega-Lite compiler nor Vega-Embed (with its tooltip, theme and schema plug-ins) is shipped.
+# vl-convert bundles from the module copies built into it (nothing is downloaded); the `vega` name it offers a
+# snippet is Vega's (empty) default export, so the snippet imports Vega's namespace by the address vl-convert
+# files its copy under.
+VENDOR_SNIPPET = 'import * as vegaRuntime from "https://cdn.jsdelivr.net/npm/vega@{version}/+esm"; window.vega = vegaRuntime;'
+
+
 def write_vendor_bundle(book_dir: Path) -> Path:
-    """The site's own Vega + Vega-Lite + Vega-Embed (vl-convert's bundle; sets window.vegaEmbed)."""
+    """The site's own Vega runtime (vl-convert's minified bundle; sets window.vega). Loaded only by pages
+    with charts (see _on_page_context)."""
     import vl_convert as vlc
 
     target = book_dir / "_static" / VENDOR_BUNDLE
     stamp = target.with_suffix(".version")
     version = (
         f"vl-convert {vlc.__version__ if hasattr(vlc, '__version__') else ''} vega {vlc.get_vega_version()} "
-        f"vega-lite {vlc.get_vegalite_versions()[-1]} vega-embed {vlc.get_vega_embed_version()}"
+        "(vega runtime only)"
     )
     if target.exists() and stamp.exists() and stamp.read_text() == version:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    bundle = vlc.javascript_bundle()
+    bundle = vlc.javascript_bundle(VENDOR_SNIPPET.format(version=vlc.get_vega_version()))
+    exported = re.search(r"window\.vega=([A-Za-z0-9_$]+);\s*$", bundle)
+    if not exported or f"const {exported.group(1)}=null" in bundle:
+        raise BuildFailed("vl-convert's bundle does not export Vega (window.vega); check VENDOR_SNIPPET")
     tmp = target.with_suffix(".tmp")
-    # wrapped in a function so its top-level names cannot clash with other scripts; it sets window.vegaEmbed
+    # wrapped in a function so its top-level names cannot clash with other scripts; it sets window.vega
     tmp.write_text(
         f"/* {version}: generated by analysis.site, do not edit */\n(function () {{\n{bundle}\n}}).call(window);\n",
         encoding="utf-8",

@@ -10,9 +10,17 @@ Prints, as a table:
     http.server on 127.0.0.1 (which sends Last-Modified and answers If-Modified-Since with 304): the
     second, unchanged fetch should download (almost) nothing;
   - page weights: bytes of each built HTML page plus the local assets it loads (scripts, stylesheets,
-    images, fonts it links), sorted heaviest first.
+    images, fonts it links), sorted heaviest first;
+  - in a real browser (Chromium: settings.Settings.chromium, FFH_CHROMIUM; driven by Playwright; phone screen
+    390 x 844), for every page: the bytes a first visit moves (gzipped, as a compressing web server sends
+    them: each file the server sent with 200), the files it asks for, the bytes the next page moves after
+    the landing page (besides its own HTML; the chart runtime counted apart), and the time until every
+    chart is drawn (median of 3 cold loads, CPU slowed 4x like a mid-range phone), against the budget:
+    first visit <= 500 KB, next page <= 60 KB plus its HTML. A report: nothing here passes or fails.
 
-Usage: python scripts/bench.py [--skip data,book,fetch,weights] [--keep]
+Usage: python scripts/bench.py [--skip data,book,fetch,weights,browser] [--site DIR] [--keep]
+  --site DIR  measure the page weights of an already built site (e.g. book/_build/html) instead of the one
+              the book step builds.
 Nothing in the working tree is modified: everything is built under a temporary folder.
 """
 
@@ -20,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http.server
 import os
 import shutil
@@ -38,7 +47,12 @@ sys.path.insert(0, str(ROOT))
 from analysis import settings  # noqa: E402
 
 PY = sys.executable
-STEPS = ("data", "book", "fetch", "weights")
+STEPS = ("data", "book", "fetch", "weights", "browser")
+FIRST_VISIT_LIMIT = 500 * 1000  # bytes gzipped (issue 12)
+NEXT_PAGE_LIMIT = 60 * 1000  # bytes gzipped, besides the page's own HTML
+LANDING = "intro.html"
+RUNTIME = "/_static/vendor/vega-bundle.js"
+CPU_SLOWDOWN = 4
 
 
 def mirror_dir() -> Path:
@@ -164,6 +178,130 @@ def page_weights(html_dir: Path) -> list[tuple[str, int, int, int]]:
     return sorted(rows, key=lambda r: r[1] + r[3], reverse=True)
 
 
+class _LoggingHandler(_QuietHandler):
+    def log_request(self, code="-", size="-"):
+        with self.server.lock:
+            self.server.served.append((urlsplit(self.path).path, int(getattr(code, "value", code))))
+
+
+# set before the page's scripts run: the time (ms since navigation) when every chart says it is drawn
+CHARTS_DRAWN_PROBE = """
+window.__ffhChartsAt = null;
+(function () {
+  function check() {
+    var charts = document.querySelectorAll('.ffh-chart');
+    if (window.__ffhChartsAt === null && charts.length && Array.prototype.every.call(charts, function (c) {
+      return ['true', 'error'].indexOf(c.getAttribute('data-ffh-rendered')) >= 0; })) {
+      window.__ffhChartsAt = performance.now();
+    }
+  }
+  new MutationObserver(check).observe(document, {subtree: true, attributes: true,
+    attributeFilter: ['data-ffh-rendered']});
+}());
+"""
+
+
+def browser_weights(html_dir: Path, runs: int = 3) -> list[list[str]]:
+    """Per page: first-visit bytes and files, next-page bytes, chart runtime, time until charts are drawn."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    chromium = settings.Settings.from_env().chromium
+    handler = functools.partial(_LoggingHandler, directory=str(html_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.lock = threading.Lock()
+    server.served = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    sizes: dict[str, int] = {}
+
+    def gz(path: str) -> int:
+        if path not in sizes:
+            target = html_dir / unquote(path).lstrip("/")
+            target = target / "index.html" if target.is_dir() else target
+            sizes[path] = len(gzip.compress(target.read_bytes(), 6, mtime=0))
+        return sizes[path]
+
+    def visit(context, path: str) -> list[tuple[str, int]]:
+        with server.lock:
+            server.served = []
+        page = context.new_page()
+        page.goto(base + path, wait_until="load")
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.ffh-chart')).every("
+            "c => ['true', 'error'].includes(c.getAttribute('data-ffh-rendered')))",
+            timeout=60_000,
+        )
+        try:
+            page.wait_for_load_state("networkidle", timeout=10_000)
+        except PlaywrightTimeout:
+            print(f"bench: {path}: the network did not settle within 10 s; counting what was sent")
+        page.close()
+        with server.lock:
+            return list(server.served)
+
+    pages = sorted(
+        p.relative_to(html_dir).as_posix()
+        for p in html_dir.rglob("*.html")
+        if p.relative_to(html_dir).parts[0] not in ("_static", "_sources", "_images")
+        and 'http-equiv="Refresh"' not in p.read_text("utf-8", errors="replace")
+    )
+    phone = {"viewport": {"width": 390, "height": 844}, "service_workers": "block"}
+    rows = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(chromium), headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
+            for path in pages:
+                context = browser.new_context(**phone)
+                sent = [p for p, status in visit(context, path) if status == 200]
+                context.close()
+                first = sum(gz(p) for p in sent)
+                context = browser.new_context(**phone)
+                visit(context, LANDING)
+                again = [p for p, status in visit(context, path) if status == 200]
+                context.close()
+                runtime = RUNTIME in again
+                following = sum(gz(p) for p in again if p not in (f"/{path}", RUNTIME))
+                times = []
+                for _ in range(runs):
+                    context = browser.new_context(**phone)
+                    page = context.new_page()
+                    page.add_init_script(CHARTS_DRAWN_PROBE)
+                    cdp = context.new_cdp_session(page)
+                    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+                    page.goto(base + path, wait_until="load")
+                    page.wait_for_function(
+                        "() => window.__ffhChartsAt !== null || !document.querySelector('.ffh-chart')",
+                        timeout=120_000,
+                    )
+                    drawn = page.evaluate("() => window.__ffhChartsAt")
+                    context.close()
+                    if drawn is not None:
+                        times.append(drawn)
+                ok = first <= FIRST_VISIT_LIMIT and following <= NEXT_PAGE_LIMIT
+                rows.append(
+                    [
+                        path,
+                        f"{first:,}",
+                        str(len(sent)),
+                        f"{following:,}",
+                        f"{gz('/' + path):,}",
+                        f"+{gz(RUNTIME):,}" if runtime else "",
+                        f"{sorted(times)[len(times) // 2]:,.0f}" if times else "no charts",
+                        "yes" if ok else "NO",
+                    ]
+                )
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    return rows
+
+
 def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=False)]
     print(f"\n{title}\n")
@@ -184,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip", default="", help=f"comma-separated steps to skip: {','.join(STEPS)}")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and say where it is")
+    parser.add_argument("--site", type=Path, default=None, help="measure this built site's page weights")
     args = parser.parse_args(argv)
     skip = {s for s in args.skip.split(",") if s}
     unknown = skip - set(STEPS)
@@ -204,8 +343,11 @@ def main(argv: list[str] | None = None) -> int:
         if "fetch" not in skip:
             figures += bench_fetch(work)
         print_table("Far from home: benchmark", ["measure", "value"], [list(f) for f in figures])
-        if "weights" not in skip:
+        if args.site is not None:
+            html_dir = args.site.resolve()
+        if "weights" not in skip or "browser" not in skip:
             html_dir = html_dir or ROOT / "book" / "_build" / "html"
+        if "weights" not in skip:
             if not (html_dir / "index.html").is_file():
                 print(
                     f"\npage weights: no built site at {html_dir} (run make book, or do not skip the book step)"
@@ -218,6 +360,25 @@ def main(argv: list[str] | None = None) -> int:
                     ["page", "HTML bytes", "assets", "asset bytes", "total bytes"],
                     table,
                 )
+        if "browser" not in skip and html_dir is not None and (html_dir / "index.html").is_file():
+            print_table(
+                f"In Chromium, phone screen 390 x 844 ({html_dir}). Bytes are gzipped, as a compressing server "
+                f"sends them. Budget: first visit <= {FIRST_VISIT_LIMIT:,}; next page (after {LANDING}) "
+                f"<= {NEXT_PAGE_LIMIT:,} besides its own HTML; the chart runtime is sent once, to the first "
+                f"page with charts. Charts drawn: ms after navigation, median of 3 cold loads, CPU {CPU_SLOWDOWN}x "
+                "slower.",
+                [
+                    "page",
+                    "first visit",
+                    "files",
+                    "next page",
+                    "its HTML",
+                    "chart runtime",
+                    "charts drawn (ms)",
+                    "within budget",
+                ],
+                browser_weights(html_dir),
+            )
     finally:
         if args.keep:
             print(f"\nbench: kept {work}")

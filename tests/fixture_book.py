@@ -26,14 +26,17 @@ CHART_NAMES = [
 
 
 def assemble(work: Path = WORK) -> Path:
-    """Copy the book's _config.yml, _static assets and reference pages, and the fixture pages, into work/book."""
+    """Copy the book's _config.yml, _static assets, _templates and reference pages, and the fixture pages,
+    into work/book."""
     book = work / "book"
     (book / "_static").mkdir(parents=True, exist_ok=True)
     for name in ["_config.yml", *REAL_PAGES]:
         _copy_if_changed(site.BOOK_DIR / name, book / name)
-    for asset in (site.BOOK_DIR / "_static").iterdir():
-        if asset.is_file():
-            _copy_if_changed(asset, book / "_static" / asset.name)
+    for folder in ("_static", "_templates"):
+        (book / folder).mkdir(parents=True, exist_ok=True)
+        for asset in (site.BOOK_DIR / folder).iterdir():
+            if asset.is_file():
+                _copy_if_changed(asset, book / folder / asset.name)
     for page in (FIXTURE / "pages").iterdir():
         _copy_if_changed(page, book / page.name)
     return book

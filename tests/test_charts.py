@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
@@ -130,6 +131,41 @@ def test_source_line_groups_annual_releases(tmp_path, monkeypatch):
     )
 
 
+def test_short_source_line_names_publisher_publication_and_release_years():
+    # one publication without its qualifiers, its two releases by year (the long form lists each in full)
+    assert data.short_source_line(data.load("fixture_missing")) == (
+        "Source: Fixture Statistics Office, Fixture statistics on children in care, releases 2014 and 2024."
+    )
+    assert data.short_publication(
+        "Children looked after in England including adoptions (SSDA903), statistical first release underlying data"
+    ) == ("Children looked after in England including adoptions")
+    assert data.short_publication(
+        "Children's social care data in England: inspections carried out in year"
+    ) == ("Children's social care data in England")
+
+
+def test_short_source_line_writes_runs_of_releases(tmp_path, monkeypatch):
+    rows = [
+        "source_id,publisher,publication,release,reporting_year,page_url,file_name,mirror_path,kind,licence,"
+        "locate,direct_url,expected_bytes,expected_sha256,note"
+    ] + [
+        f"sfr-{y},DfE,CLA (SFR),year ending 31 March {y},{y},,f.csv,,data,OGL,,,,," for y in range(2011, 2018)
+    ]
+    rows += [
+        f"ees-{y},DfE,CLA: EES,reporting year {y} (covers),{y},,f.csv,,data,OGL,,,,," for y in (2022, 2024)
+    ]
+    rows += [
+        f"lj-{y},Ofsted,Leavers,{y}-{(y + 1) % 100:02d},{y},,f.csv,,data,OGL,,,,," for y in (2016, 2017, 2018)
+    ]
+    (tmp_path / "sources.csv").write_text("\n".join(rows) + "\n")
+    monkeypatch.setenv("FFH_DATA_DIR", str(tmp_path))
+    ids = [f"sfr-{y}" for y in range(2011, 2018)] + ["ees-2022", "ees-2024", "lj-2016", "lj-2017", "lj-2018"]
+    frame = pl.DataFrame({"time_period": list(range(2011, 2011 + len(ids))), "source_id": ids})
+    assert data.short_source_line(frame) == (
+        "Source: DfE, CLA, releases 2011 to 2017, 2022 and 2024; Ofsted, Leavers, releases 2016-17 to 2018-19."
+    )
+
+
 def test_source_line_rejects_unknown_sources():
     frame = data.load("fixture_missing").with_columns(pl.lit("made-up-source").alias("source_id"))
     with pytest.raises(KeyError, match="made-up-source"):
@@ -209,6 +245,100 @@ def test_line_chart_has_title_axis_units_source_alt_and_break(fixture_data):
     )
     assert rendered.spec["description"] == ALT
     assert "$schema" not in rendered.spec
+
+
+def test_short_source_under_the_chart_full_source_in_the_citation_and_files(fixture_data):
+    frame, chart = missing_chart()
+    rendered = charts.render(chart, name="missing-trend", alt=ALT)
+    short = data.short_source_line(frame)
+    under = re.search(r'<p class="ffh-source">(.*?)</p>', rendered.html).group(1)
+    assert under == short
+    citation = re.search(r'<p class="ffh-citation"[^>]*>(.*?)</p>', rendered.html).group(1)
+    assert data.source_line(frame) in citation  # every release and the years it gives
+    assert "year ending 31 March 2014" in rendered.files["svg"].read_text()
+    rows = list(csv.DictReader(rendered.files["csv"].open()))
+    assert {r["source_release"] for r in rows} == set(frame["source_release"].to_list())
+
+
+def test_axis_labels_drop_trailing_zeros_tooltips_keep_them():
+    assert charts.axis_format(".1f") == ".1~f"
+    assert charts.axis_format(",.2f") == ",.2~f"
+    for kept in (",.0f", "d", "+,d", ".0%", ""):
+        assert charts.axis_format(kept) == kept
+    frame = data.load("fixture_missing").with_columns(pl.col("value").cast(pl.Float64) / 100)
+    spec = charts.line(frame, color="measure", title="Rate", y_title="Rate (%)").to_dict()
+    y = spec["layer"][0]["encoding"]["y"]
+    assert y["axis"]["format"] == ",.1~f"
+    assert [t for t in spec["layer"][0]["encoding"]["tooltip"] if t["field"] == "value"][0][
+        "format"
+    ] == ",.1f"
+
+
+def test_ranked_bar_title_sits_above_the_labels(fixture_data):
+    frame = data.load("fixture_placements").filter(
+        pl.col("geographic_level") == "Local authority", pl.col("measure") == "fixture_placed_outside_la"
+    )
+    spec = charts.ranked_bar(frame, title="Ranked", value_title="Children (number)").to_dict()
+    axis = spec["layer"][0]["encoding"]["y"]["axis"]
+    assert axis["titleAngle"] == 0 and axis["titleY"] < 0 and axis["titleAlign"] == "right"
+
+
+def _payload(rendered):
+    return json.loads(
+        re.search(r'<script type="application/json"[^>]*>(.*?)</script>', rendered.html).group(1)
+    )
+
+
+def test_page_draws_compiled_vega_in_a_wide_and_a_narrow_layout_sharing_one_copy_of_the_data(fixture_data):
+    frame, chart = missing_chart()
+    rendered = charts.render(chart, name="missing-trend", alt=ALT)
+    payload = _payload(rendered)
+    assert set(payload) == {"datasets", "wide", "narrow", "layout"}
+    assert payload["layout"]["narrowBelow"] == charts.NARROW_BELOW
+    for layout in ("wide", "narrow"):
+        vega = payload[layout]
+        assert vega["autosize"] == {"type": "fit-x", "contains": "padding"}
+        assert "marks" in vega and "$schema" not in vega  # Vega, not Vega-Lite: no compiler in the page
+        named = [d for d in vega["data"] if d.get("name") in payload["datasets"]]
+        assert named and all("values" not in d for d in named)  # the page holds each dataset once
+        assert vega["description"] == ALT
+    assert payload["narrow"]["height"] == charts.NARROW_LINE_HEIGHT
+    # narrow: the y axis title lies above the plot; the break's label is one word
+    narrow_vl = rendered.extra["narrow_spec"]
+    y_axis = narrow_vl["layer"][0]["encoding"]["y"]["axis"]
+    assert y_axis["titleAngle"] == 0 and y_axis["titleY"] < 0
+    texts = [u for u in narrow_vl["layer"] if charts._mark_type(u) == "text"]
+    assert texts and texts[0]["encoding"]["text"] == {"value": "Break"}
+    assert 'data-ffh-kind="line"' in rendered.html
+
+
+def test_narrow_bars_run_sideways_with_names_above_them(fixture_data):
+    placements = data.load("fixture_placements")
+    outside = placements.filter(
+        pl.col("geographic_level") == "Local authority", pl.col("measure") == "fixture_placed_outside_la"
+    )
+    ranked = charts.render(
+        charts.ranked_bar(outside, title="Ranked", value_title="Children (number)"),
+        name="ranked",
+        alt="Bar chart ranking eight made-up councils by children placed outside.",
+    )
+    layers = ranked.extra["narrow_spec"]["layer"]
+    assert layers[0]["encoding"]["y"]["axis"]["labels"] is False
+    names = layers[-1]
+    assert charts._mark_type(names) == "text" and names["encoding"]["text"]["field"] == "la_name"
+    assert names["encoding"]["y"]["bandPosition"] == 0
+    homes = data.load("fixture_homes")
+    grouped = charts.render(
+        charts.bar(homes, color="sector", title="Grouped", y_title="Homes (number)", mode="grouped"),
+        name="grouped",
+        alt="Grouped bar chart of made-up children's homes by sector and year.",
+    )
+    narrow = grouped.extra["narrow_spec"]
+    encoding = narrow["layer"][0]["encoding"]
+    assert encoding["x"]["type"] == "quantitative" and encoding["y"]["field"] == "time_period"
+    assert "yOffset" in encoding and "xOffset" not in encoding
+    assert narrow["height"] == {"step": charts.NARROW_GROUPED_STEP, "for": "offset"}
+    assert grouped.extra["narrow_spec"]["layer"][-1]["encoding"]["text"]["field"] == "time_period"
 
 
 def test_table_has_caption_scoped_headers_and_every_value(fixture_data):

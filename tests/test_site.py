@@ -9,6 +9,7 @@ same check_site runs before the swap) and by the browser tests.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -80,6 +81,42 @@ def test_site_is_offline_no_cdn_thebe_or_maths(built):
     assert 'src="_static/vendor/vega-bundle.js' in _page(built, "demo.html")
 
 
+def test_pages_load_only_what_they_use(built):
+    """The chart runtime only where there are charts; no Font Awesome script; the search index only on the
+    search page; no general index page, nor a link to one; the site's own icon."""
+    for page in built.glob("*.html"):
+        text = page.read_text("utf-8")
+        if 'http-equiv="Refresh"' in text:
+            continue
+        assert ("vendor/vega-bundle.js" in text) == ('data-ffh-chart="' in text), page.name
+        assert "fontawesome" not in text.lower(), page.name
+        assert ('src="searchindex.js' in text) == (page.name == "search.html"), page.name
+        assert "genindex" not in text, page.name
+        assert '<link rel="icon" href="_static/favicon.svg"' in text, page.name
+    assert not (built / "genindex.html").exists()
+    assert (built / "_static" / "favicon.svg").read_text().startswith("<svg")
+    demo = _page(built, "demo.html")
+    assert demo.count("vendor/vega-bundle.js") == 1
+
+
+def test_menu_buttons_replace_the_themes_unbound_toggles(built):
+    page = _page(built, "methodology.html")  # a page with sections: both buttons
+    assert 'data-ffh-toggle="primary"' in page and 'aria-controls="pst-primary-sidebar"' in page
+    assert 'data-ffh-toggle="secondary"' in page and 'aria-controls="pst-secondary-sidebar"' in page
+    # the theme's own toggles (its script binds the first, hidden, one) and its hover tooltips are gone
+    assert not re.search(r"(?<![-\w])(primary|secondary)-toggle", page)
+    assert 'data-bs-toggle="tooltip"' not in page
+    assert page.count("search-button-field ") == 1  # one search box: the sidebar's
+
+
+def test_file_sizes_read_as_a_reader_expects(tmp_path):
+    sizes = {0: "0 bytes", 999: "999 bytes", 1000: "1.0 KB", 48_000: "48 KB", 3_490_000: "3.5 MB"}
+    for size, text in sizes.items():
+        path = tmp_path / f"{size}.bin"
+        path.write_bytes(b"x" * size)
+        assert site.file_size(path) == text
+
+
 def test_downloads_folder_has_every_dataset_dictionary_package_and_licence(built):
     folder = built / "_static" / "downloads"
     package = json.loads((folder / "datapackage.json").read_text())
@@ -95,6 +132,9 @@ def test_downloads_folder_has_every_dataset_dictionary_package_and_licence(built
     for name in names:
         assert f'href="_static/downloads/{name}.csv"' in downloads
         assert f'href="_static/downloads/{name}.meta.json"' in downloads
+        size = site.file_size(folder / f"{name}.csv")
+        rows = json.loads((folder / f"{name}.meta.json").read_text())["rows"]
+        assert f"{name}.csv (CSV, {size}, {rows:,} rows)" in downloads
 
 
 def test_methodology_lists_every_source_with_checksum_and_the_validation(built):
@@ -146,11 +186,11 @@ def _broken_book(tmp_path: Path, page_body: str) -> Path:
     book = tmp_path / "book"
     book.mkdir()
     shutil.copy2(site.BOOK_DIR / "_config.yml", book / "_config.yml")
+    assembled = fixture_book.assemble()
     shutil.copytree(
-        fixture_book.assemble() / "_static",
-        book / "_static",
-        ignore=shutil.ignore_patterns("downloads", "vendor"),
+        assembled / "_static", book / "_static", ignore=shutil.ignore_patterns("downloads", "vendor")
     )
+    shutil.copytree(assembled / "_templates", book / "_templates")
     (book / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
     (book / "intro.md").write_text(
         "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\nkernelspec:\n"
@@ -298,8 +338,11 @@ def test_extension_copies_chart_files_and_rejects_missing_or_duplicate_names(tmp
 def test_page_context_fills_placeholders_relative_to_the_page():
     from types import SimpleNamespace
 
+    scripts = []
     app = SimpleNamespace(
-        config=SimpleNamespace(html_baseurl="https://example.org/ffh/"), env=SimpleNamespace()
+        config=SimpleNamespace(html_baseurl="https://example.org/ffh/"),
+        env=SimpleNamespace(),
+        add_js_file=lambda name, **attributes: scripts.append((name, attributes)),
     )
     context = {
         "title": "Missing <em>from</em> care",
@@ -312,6 +355,10 @@ def test_page_context_fills_placeholders_relative_to_the_page():
         "Missing from care</a>"
     )
     assert app.env.ffh_charts == {"x": ["chapters/missing"]}
+    # the chart runtime is added to this page (it has a chart), deferred, before the site's own script
+    assert scripts == [(site.VENDOR_BUNDLE, {"defer": "defer", "priority": site.PAGE_SCRIPT_PRIORITY})]
+    site._on_page_context(app, "about", "page.html", {"title": "About", "body": "<p>No charts</p>"}, None)
+    assert len(scripts) == 1
 
 
 def test_sources_table_fails_when_a_used_source_has_no_provenance(tmp_path, monkeypatch):

@@ -1,22 +1,24 @@
 """Helpers for the real-browser tests: the site server (http.server on 127.0.0.1, in a thread of the test
-process, stopped by the fixture), the page watcher (console errors, failed or non-local requests) and the
-Chromium settings."""
+process, stopped by the fixture; it records every file it sends, for the page-weight budget), the page
+watcher (console errors, failed or non-local requests) and the Chromium settings."""
 
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import os
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ for fixture_book
 
 
 from analysis import settings  # noqa: E402
 
-CHROMIUM = Path(os.environ.get("FFH_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = settings.Settings.from_env().chromium
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -35,6 +37,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:  # noqa: A002
         pass
 
+    def log_request(self, code="-", size="-") -> None:
+        # every response, with its status (200: the file was sent; 304: the browser's copy was still good)
+        with self.server.lock:
+            self.server.served.append((urlsplit(self.path).path, int(getattr(code, "value", code))))
+
 
 class _QuietServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
@@ -51,7 +58,26 @@ class SiteServer:
         self.root = root
         handler = functools.partial(_QuietHandler, directory=str(root))
         self.httpd = _QuietServer(("127.0.0.1", 0), handler)
+        self.httpd.lock = threading.Lock()
+        self.httpd.served = []
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._gzipped: dict[str, int] = {}
+
+    def take_served(self) -> list[tuple[str, int]]:
+        """(path, status) of every response since the last call."""
+        with self.httpd.lock:
+            served, self.httpd.served = self.httpd.served, []
+        return served
+
+    def file_for(self, path: str) -> Path:
+        target = self.root / unquote(path).lstrip("/")
+        return target / "index.html" if target.is_dir() else target
+
+    def gzipped_size(self, path: str) -> int:
+        """Bytes a server compressing with gzip (level 6, as web servers do) would send for the file."""
+        if path not in self._gzipped:
+            self._gzipped[path] = len(gzip.compress(self.file_for(path).read_bytes(), 6, mtime=0))
+        return self._gzipped[path]
 
     @property
     def url(self) -> str:

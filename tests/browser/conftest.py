@@ -67,3 +67,31 @@ def context(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     yield context
     context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture()
+def phone(browser):
+    """A phone-sized touch screen (390 x 844 CSS px, as the reader who reported issue 12)."""
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, service_workers="block"
+    )
+    yield context
+    context.close()
+
+
+@pytest.fixture(params=["desktop", "phone"])
+def any_screen(request, browser):
+    """Desktop (1280 x 900) and phone (390 x 844, touch) in turn."""
+    if request.param == "phone":
+        context = browser.new_context(
+            viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, service_workers="block"
+        )
+    else:
+        context = browser.new_context(viewport=DESKTOP, service_workers="block")
+    context.screen_name = request.param
+    yield context
+    context.close()

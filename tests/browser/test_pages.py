@@ -119,10 +119,11 @@ def test_citations_are_completed_in_the_page(site, context):
         assert found == 5
 
 
-def test_axe_finds_no_serious_or_critical_violations(site, context, axe_source):
+def test_axe_finds_no_serious_or_critical_violations(site, any_screen, axe_source):
+    """On a desktop (1280 x 900) and on a phone (390 x 844), every page with its <details> open."""
     failures = []
     for path in site.pages():
-        page, _ = open_page(context, site, path)
+        page, _ = open_page(any_screen, site, path)
         page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
         page.add_script_tag(content=axe_source)
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
@@ -133,7 +134,8 @@ def test_axe_finds_no_serious_or_critical_violations(site, context, axe_source):
                     for n in violation["nodes"][:5]
                 )
                 failures.append(
-                    f"{path}: {violation['id']} ({violation['impact']}): {violation['help']} at {nodes}"
+                    f"{any_screen.screen_name} {path}: {violation['id']} ({violation['impact']}): "
+                    f"{violation['help']} at {nodes}"
                 )
         page.close()
     assert not failures, "\n".join(failures)
