@@ -305,7 +305,7 @@ def test_latest_release_govuk(sources):
         info.page_url == "https://www.gov.uk/government/statistics/fixture-children-looked-after-2017-to-2018"
     )
     assert info.is_newer is True  # 2018 > 2017
-    later = replace(sources["dfe-cla-sfr-2017-sfr50-cla2017"], reporting_year="2018")
+    later = replace(sources["dfe-cla-sfr-2017-sfr50-cla2017"], release="2018")
     assert check_latest_release(later, session).is_newer is False
 
 
@@ -347,7 +347,7 @@ def test_ees_member_of_an_all_files_zip_is_unresolved_without_a_direct_url(sourc
     session, adapter = session_for(ees_routes())
     source = replace(
         sources["dfe-cla-ees-2023-data-guidance"],
-        mirror_path="dfe/children-looked-after/ees-2023/all-files.zip",
+        archive_path="dfe/children-looked-after/ees-2023/all-files.zip",
         archive_member="data-guidance/data-guidance.txt",
     )
     with pytest.raises(FetchError) as caught:
@@ -385,12 +385,12 @@ def test_govuk_zip_attachment_is_found_by_the_zip_name_in_mirror_path(sources):
     session, _ = session_for(routes)
     source = replace(
         sources["dfe-cla-sfr-2014-sfr36-cla2014"],
-        mirror_path="dfe/children-looked-after/sfr-2014/SFR36_2014_UnderlyingData.zip",
+        archive_path="dfe/children-looked-after/sfr-2014/SFR36_2014_UnderlyingData.zip",
         archive_member="SFR36_CLA2014.csv",
     )
     assert locate(source, session) == zip_url
 
-    missing = replace(source, mirror_path="dfe/children-looked-after/sfr-2014/Other.zip")
+    missing = replace(source, archive_path="dfe/children-looked-after/sfr-2014/Other.zip")
     with pytest.raises(FetchError) as caught:
         locate(missing, session)
     assert (caught.value.file, caught.value.check) == ("SFR36_CLA2014.csv", "attachment found on page")
@@ -410,7 +410,7 @@ def test_production_fetch_of_a_member_from_a_verified_zip_url(
     session, adapter = session_for({zip_url: (200, buffer.getvalue())})
     member = replace(
         source,
-        mirror_path="dfe/children-looked-after/ees-2023/all-files.zip",
+        archive_path="dfe/children-looked-after/ees-2023/all-files.zip",
         archive_member="data/la_cla_placement_stability.csv",
         direct_url=zip_url,
     )
