@@ -6,11 +6,13 @@ Tests get the archive from the `mirror_dir` fixture (tests/conftest.py) and buil
   parametrize over every file of a family);
 - `of_families(...)`: the manifest rows of some families, oldest release first;
 - `source_files(mirror_dir)`: an analysis.datasets.SourceFiles over every manifest row (the pipeline's view:
-  families, corrections from data/reference/corrections.csv, the geography's GeoFiles).
+  families, corrections from data/reference/corrections.csv, the geography's GeoFiles);
+- `fixture_files(tmp_path, family, content, ...)`: a small fixture file as the one file of a family.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from analysis import settings
@@ -41,3 +43,36 @@ def source_files(mirror_dir: Path, sources: dict[str, Source] | None = None) -> 
         {sid: Path(mirror_dir) / s.archive_path for sid, s in sources.items()},
         reference_dir=settings.REFERENCE_DIR,
     )
+
+
+def fixture_files(
+    tmp_path: Path,
+    family: str,
+    content: str | bytes,
+    *,
+    file_name: str,
+    reference_period: str = "2024",
+    release: str = "2024",
+    source_id: str = "fixture",
+    reference_dir: Path = settings.REFERENCE_DIR,
+) -> SourceFiles:
+    """A fixture file as the one file of a family: a manifest row like the family's real ones, its own name,
+    release and reference period, read with the drift tables of `reference_dir` (default: the committed ones)."""
+    template = next(s for s in MANIFEST.values() if s.family == family)
+    source = replace(
+        template,
+        source_id=source_id,
+        release=release,
+        release_title=f"fixture release {release}",
+        reference_period=reference_period,
+        file_name=file_name,
+        archive_path=f"fixture/{file_name}",
+        expected_bytes=None,
+        expected_sha256="",
+    )
+    path = tmp_path / file_name
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    return SourceFiles({source_id: source}, {source_id: path}, reference_dir=reference_dir)

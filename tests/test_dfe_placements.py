@@ -9,12 +9,11 @@ never from this code's output. Small fixture files are read as a manifest row of
 from __future__ import annotations
 
 import csv
-from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 import pytest
-from mirror_sources import MANIFEST, path_of, source_files
+from mirror_sources import MANIFEST, fixture_files, path_of, source_files
 
 from analysis import geography, settings
 from analysis.datasets import SourceFiles
@@ -370,38 +369,6 @@ def test_sorted_by_key_and_columns_described(built):
 
 
 # --- failures are loud ---------------------------------------------------------------------------------------
-
-
-def fixture_files(
-    tmp_path: Path,
-    family: str,
-    content: str | bytes,
-    *,
-    file_name: str,
-    reference_period: str = "2024",
-    release: str = "2024",
-    source_id: str = "fixture",
-) -> SourceFiles:
-    """A fixture file as the one file of a family: a manifest row like the family's real ones, its own name,
-    release and reference period, read with the committed drift tables."""
-    template = next(s for s in MANIFEST.values() if s.family == family)
-    source = replace(
-        template,
-        source_id=source_id,
-        release=release,
-        release_title=f"fixture release {release}",
-        reference_period=reference_period,
-        file_name=file_name,
-        archive_path=f"fixture/{file_name}",
-        expected_bytes=None,
-        expected_sha256="",
-    )
-    path = tmp_path / file_name
-    if isinstance(content, str):
-        path.write_text(content, encoding="utf-8")
-    else:
-        path.write_bytes(content)
-    return SourceFiles({source_id: source}, {source_id: path}, reference_dir=settings.REFERENCE_DIR)
 
 
 NETGAIN_FILE = "la_cla_on_31_march_la_of_placement_netgain.csv"
