@@ -101,7 +101,7 @@ def test_build_returns_a_typed_frame_sorted_by_figure_id(figures: pl.DataFrame) 
     assert figures.schema["period_end_date"] == pl.Date
     assert figures.schema["seed_line"] == pl.Int64
     assert set(pf.DATASET.columns) == set(figures.columns)
-    assert pf.DATASET.sources == [] and pf.DATASET.reference_files == [pf.FIGURES_FILE, pf.DOCUMENTS_FILE]
+    assert pf.DATASET.families == [] and pf.DATASET.reference_files == [pf.FIGURES_FILE, pf.DOCUMENTS_FILE]
 
 
 def test_each_seed_file_is_one_listed_document_whose_title_is_in_its_text(seeds: dict[str, str]) -> None:
@@ -386,7 +386,7 @@ def test_suite_document_set_is_the_listed_documents() -> None:
 
 
 def test_suite_passes_on_the_table_and_catches_broken_rows(figures: pl.DataFrame) -> None:
-    report = validate(pf.NAME, figures, pf.views(figures), key=pf.DATASET.key)
+    report = validate(pf.DATASET, figures, pf.views(figures))
     assert report.success, [(o.view, o.expectation, o.kwargs, o.summary) for o in report.failures]
 
     first_share = figures.filter(pl.col("unit") == "percent")["figure_id"][0]
@@ -401,7 +401,7 @@ def test_suite_passes_on_the_table_and_catches_broken_rows(figures: pl.DataFrame
         .alias("value"),
         pl.when(pl.col("figure_id") == first_seed).then(None).otherwise(pl.col("quote")).alias("quote"),
     )
-    report = validate(pf.NAME, broken, pf.views(broken), key=pf.DATASET.key)
+    report = validate(pf.DATASET, broken, pf.views(broken))
     failed = {(o.view, o.expectation, o.kwargs.get("column")) for o in report.failures}
     assert failed == {
         ("tidy", "expect_column_values_to_be_unique", "figure_id"),
