@@ -297,6 +297,44 @@ def test_latest_release_ees(sources):
     assert same.is_newer is False
 
 
+def test_latest_ees_release_lists_the_flagged_releases_download_files(sources):
+    # release_watch's publisher mode: the release flagged latest and the address of each of its files
+    latest = copy.deepcopy(fixture("ees/release-2023.json"))
+    latest.update(id="00000000-0000-4000-8000-0000000f2024", yearTitle="2024", slug="2024")
+    routes = ees_routes()
+    routes[f"{EES_CONTENT_API}/publications/{SLUG}/releases/2024"] = (200, latest)
+    session, adapter = session_for(routes)
+    source = sources["dfe-cla-ees-2022-cla-number-and-rate-per-10k-children"]
+    release = discovery.latest_ees_release(source, session, SLUG)
+    assert (release.slug, release.title) == ("2024", "reporting year 2024")
+    assert (
+        release.page_url == f"https://explore-education-statistics.service.gov.uk/find-statistics/{SLUG}/2024"
+    )
+    assert release.files == [
+        {"fileName": f["fileName"], "url": f"{EES_CONTENT_API}/releases/{latest['id']}/files/{f['id']}"}
+        for f in latest["downloadFiles"]
+    ]
+    assert [f["fileName"] for f in release.files] == [
+        "cla_number_and_rate_per_10k_children.csv",
+        "la_cla_placement_stability.csv",
+        "methodology_note.pdf",
+    ]
+    assert ENTRIES_URL.format(2) in adapter.requested  # every page of the entries was read
+    # with no release flagged, the first listed (EES lists newest first)
+    unflagged = copy.deepcopy(fixture("ees/release-entries-page-1.json"))
+    for entry in unflagged["results"]:
+        entry["isLatestRelease"] = False
+    routes[ENTRIES_URL.format(1)] = (200, unflagged)
+    assert discovery.latest_ees_release(source, session_for(routes)[0], SLUG).slug == "2024"
+    # a release without an id, or a publication with no release, is a failed check
+    routes[f"{EES_CONTENT_API}/publications/{SLUG}/releases/2024"] = (200, {"downloadFiles": []})
+    with pytest.raises(FetchError, match="has no id"):
+        discovery.latest_ees_release(source, session_for(routes)[0], SLUG)
+    empty = {"results": [], "paging": {"page": 1, "totalPages": 1}}
+    with pytest.raises(FetchError, match="lists no releases"):
+        discovery.latest_ees_release(source, session_for({ENTRIES_URL.format(1): (200, empty)})[0], SLUG)
+
+
 def test_latest_release_govuk(sources):
     session, _ = session_for(govuk_routes())
     info = check_latest_release(sources["dfe-cla-sfr-2017-sfr50-cla2017"], session)
