@@ -106,7 +106,9 @@ class Settings:
             require_raw=_flag(env.get("FFH_REQUIRE_RAW")),
             chromium=Path(env.get("FFH_CHROMIUM") or DEFAULT_CHROMIUM),
             site_dir=Path(env.get("FFH_SITE_DIR") or defaults.site_dir),
-            download_stall_seconds=_seconds(env, "FFH_DOWNLOAD_STALL_SECONDS", defaults.download_stall_seconds),
+            download_stall_seconds=_seconds(
+                env, "FFH_DOWNLOAD_STALL_SECONDS", defaults.download_stall_seconds
+            ),
             download_deadline_seconds=_seconds(
                 env, "FFH_DOWNLOAD_DEADLINE_SECONDS", defaults.download_deadline_seconds
             ),
