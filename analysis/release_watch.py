@@ -324,6 +324,8 @@ def watch(run: settings.Settings, *, apply: bool = False, session: Any = None) -
     known_paths = {s.archive_path for s in sources.values()}
     known_urls = {s.direct_url for s in sources.values() if s.direct_url}
     known_shas = {s.expected_sha256 for s in sources.values() if s.expected_sha256}
+    # a publisher's listing has no archive path or checksum: a file is known by its table, release and name
+    known_files = {(s.family, s.release, s.file_name) for s in sources.values()}
     new_rows: list[manifest.Source] = []
     with tempfile.TemporaryDirectory(prefix="release-watch-") as tmp:
         for candidate in candidates:
@@ -344,6 +346,8 @@ def watch(run: settings.Settings, *, apply: bool = False, session: Any = None) -
                 )
                 continue
             try:
+                if (family.family, _release_key(family, candidate), candidate.file_name) in known_files:
+                    continue
                 row = describe(candidate, family, session, Path(tmp))
             except FarFromHomeError as error:
                 report.errors.append({"locate": candidate.archive_path or candidate.url, "error": str(error)})

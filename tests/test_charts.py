@@ -13,7 +13,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analysis import charts, data
+from analysis import charts, csv_writer, data
+from analysis.manifest import MANIFEST_COLUMNS, load_sources
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "book"
 
@@ -112,12 +113,13 @@ def test_source_line_names_publisher_release_and_years():
 
 
 def test_source_line_groups_annual_releases(tmp_path, monkeypatch):
-    rows = [
-        "source_id,publisher,publication,release,reporting_year,page_url,file_name,mirror_path,kind,licence,"
-        "locate,direct_url,expected_bytes,expected_sha256,note"
-    ] + [f"sfr-{y},DfE,SFR,year ending 31 March {y},{y},,f.csv,,data,OGL,,,,," for y in (2011, 2012, 2013)]
-    rows += ["ees-2024,DfE,EES,reporting year 2024,2024,,f.csv,,data,OGL,,,,,"]
+    rows = [",".join(MANIFEST_COLUMNS)] + [
+        f"sfr-{y},sfr:cla,{y},year ending 31 March {y},{y},DfE,SFR,,f.csv,sfr/{y}/f.csv,,,OGL,,,,,"
+        for y in (2011, 2012, 2013)
+    ]
+    rows += ["ees-2024,ees:cla,2024,reporting year 2024,2020-2024,DfE,EES,,f.csv,ees/2024/f.csv,,,OGL,,,,,"]
     (tmp_path / "sources.csv").write_text("\n".join(rows) + "\n")
+    assert len(load_sources(tmp_path / "sources.csv")) == 4  # a manifest in the real layout
     monkeypatch.setenv("FFH_DATA_DIR", str(tmp_path))
     frame = pl.DataFrame(
         {
@@ -197,7 +199,7 @@ def test_spreadsheet_safe_neutralises_formulas_and_keeps_numbers():
             "n": [-5, 1, 2, 3, 4, 5, 6, 7],
         }
     )
-    safe = data.spreadsheet_safe(frame)
+    safe = csv_writer.spreadsheet_safe(frame)
     assert safe["text"].to_list() == [
         '\'=HYPERLINK("http://x","click")',
         "-5",
@@ -209,7 +211,9 @@ def test_spreadsheet_safe_neutralises_formulas_and_keeps_numbers():
         None,
     ]
     assert safe["n"].to_list() == frame["n"].to_list()
-    rows = list(csv.reader(io.StringIO(data.csv_text(frame))))
+    text = csv_writer.csv_text(frame)
+    assert text.startswith("\ufefftext,n\n")  # a UTF-8 byte order mark, as every published CSV
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert rows[1] == ['\'=HYPERLINK("http://x","click")', "-5"]
     assert rows[2][0] == "-5"
 

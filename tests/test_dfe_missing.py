@@ -1,16 +1,19 @@
 """Missing-from-care datasets: readers (analysis/sources/dfe_missing.py), the three datasets and their suites.
 
-Expected figures are read off the published files in the mirror (../shared/upstream/dfe/children-looked-after),
-quoted with file and line; none is taken from this code's output.
+Expected figures are read off the published files in the sources' archive (the `mirror_dir` fixture), quoted
+with file and line; none is taken from this code's output. The readers take the manifest's families
+(analysis.datasets.SourceFiles); small fixture files are read as a manifest row of the family they imitate.
 """
 
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
+from mirror_sources import MANIFEST, fixture_files, path_of, source_files
 
 from analysis import geography, settings
 from analysis.datasets import SourceFiles
@@ -18,11 +21,9 @@ from analysis.datasets import missing_from_care as mfc
 from analysis.datasets import missing_incidents_by_placement as mip
 from analysis.datasets import missing_over_24_hours as o24
 from analysis.errors import ParseError
-from analysis.manifest import load_sources
-from analysis.sources import dfe_missing
+from analysis.sources import dfe, dfe_missing
 from analysis.validate import validate
 
-CLA = "dfe/children-looked-after"
 EES_LA = "la_children_who_were_missing_or_away_from_placement_without_authorisation.csv"
 EES_2022_LA = "dfe-cla-ees-2022-la-children-who-were-missing-or-away-from-placement-without-authorisation"
 EES_2023_LA = "dfe-cla-ees-2023-la-children-who-were-missing-or-away-from-placement-without-authorisation"
@@ -35,12 +36,12 @@ EES_2024_LA = "dfe-cla-ees-2024-la-children-who-were-missing-or-away-from-placem
 
 @pytest.fixture(scope="module")
 def sources(mirror_dir: Path) -> SourceFiles:
-    manifest = load_sources()
-    wanted = set(mfc.DATASET.sources) | set(mip.DATASET.sources) | set(o24.DATASET.sources)
-    paths = {sid: mirror_dir / manifest[sid].mirror_path for sid in wanted}
-    missing = [str(p) for p in paths.values() if not p.is_file()]
-    assert not missing, f"mirror files missing: {missing}"
-    return SourceFiles(paths, {sid: manifest[sid].release for sid in wanted})
+    return source_files(mirror_dir)
+
+
+def only(mirror_dir: Path, *source_ids: str) -> SourceFiles:
+    """Some manifest rows alone, as if they were the only releases of their families."""
+    return source_files(mirror_dir, {sid: MANIFEST[sid] for sid in source_ids})
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +137,7 @@ def test_sfr_2017_not_available_symbol_kept_as_null_with_note(missing):
 
 
 def test_ees_2022_lower_case_cla_group_layout(mirror_dir, missing):
-    header = (mirror_dir / CLA / "ees-2022/data" / EES_LA).read_text(encoding="utf-8-sig").splitlines()[0]
+    header = path_of(mirror_dir, EES_2022_LA).read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.endswith(",cla_group,number")
     # EES 2022 file line 7803: 2018 National children who had a missing incident 11520; line 2512: incidents 70170
     row = national(missing, 2018, "children_missing")
@@ -145,10 +146,8 @@ def test_ees_2022_lower_case_cla_group_layout(mirror_dir, missing):
 
 
 def test_ees_2023_and_2024_upper_case_cla_group_layout(mirror_dir, missing):
-    for release in ("ees-2023", "ees-2024"):
-        header = (
-            (mirror_dir / CLA / release / "data" / EES_LA).read_text(encoding="utf-8-sig").splitlines()[0]
-        )
+    for source_id in (EES_2023_LA, EES_2024_LA):
+        header = path_of(mirror_dir, source_id).read_text(encoding="utf-8-sig").splitlines()[0]
         assert header.endswith(",CLA_group,number")
     # EES 2023 lines 8743/8748: 2019 National 11930 children, 74010 incidents (2019 is not in EES 2024)
     row = national(missing, 2019, "children_missing")
@@ -160,10 +159,10 @@ def test_ees_2023_and_2024_upper_case_cla_group_layout(mirror_dir, missing):
     assert national(missing, 2024, "missing_incidents")["value"] == 83920
 
 
-def test_latest_release_wins(sources, missing):
+def test_latest_release_wins(mirror_dir, missing):
     # the same year, two releases: EES 2022 line 5715 says 12430 children went missing in 2020, EES 2024 line
     # 8691 says 12470 (revised). The premise first: the older release really has the other figure.
-    older = dfe_missing.read_ees_la_missing(sources[EES_2022_LA], EES_2022_LA, "2022")
+    older = dfe_missing.ees_la_missing(only(mirror_dir, EES_2022_LA))
     assert national(older, 2020, "children_missing")["value"] == 12430
     row = national(missing, 2020, "children_missing")
     assert row["value"] == 12470
@@ -200,8 +199,8 @@ def test_suppressed_values_stay_null_with_their_note(missing):
 def test_hackney_2021_published_as_zero_is_not_a_count(mirror_dir, missing):
     # DfE (EES 2022 and 2023 data guidance): "Figures for 2021 exclude data for Hackney". EES 2022 line 3064
     # shows x; EES 2024 line 8288 shows 0 for the same cell.
-    lines_2022 = (mirror_dir / CLA / "ees-2022/data" / EES_LA).read_text(encoding="utf-8-sig").splitlines()
-    lines_2024 = (mirror_dir / CLA / "ees-2024/data" / EES_LA).read_text(encoding="utf-8-sig").splitlines()
+    lines_2022 = path_of(mirror_dir, EES_2022_LA).read_text(encoding="utf-8-sig").splitlines()
+    lines_2024 = path_of(mirror_dir, EES_2024_LA).read_text(encoding="utf-8-sig").splitlines()
     assert lines_2022[3063].endswith(
         "Hackney,E09000012,Children who had a missing incident during the year,x"
     )
@@ -244,7 +243,7 @@ def rows_for(frame, year, measure, **filters):
     return frame.filter(expr)
 
 
-def test_placement_type_definition_change_kept_apart(sources, by_placement):
+def test_placement_type_definition_change_kept_apart(mirror_dir, by_placement):
     old = "Secure units, children's homes and semi-independent living accommodation"
     new = "4: Secure homes and children's homes"
     # EES 2023 national_statistics_official_statistics_cla_who_were_missing.csv line 301: 2019, old label, 38300
@@ -256,8 +255,8 @@ def test_placement_type_definition_change_kept_apart(sources, by_placement):
     assert r2019["placement_type_group"][0] != r2020["placement_type_group"][0]
     # EES 2023 line 219 also has the old grouping for 2020 (45790): superseded by EES 2024, not mixed in
     assert rows_for(by_placement, 2020, "missing_incidents", placement_type=old).height == 0
-    older = dfe_missing.read_ees_national_by_placement(
-        sources["dfe-cla-ees-2023-national-statistics-official-statistics-cla-who-were-missing"], "x", "2023"
+    older = dfe_missing.ees_national_by_placement(
+        only(mirror_dir, "dfe-cla-ees-2023-national-statistics-official-statistics-cla-who-were-missing")
     )
     assert rows_for(older, 2020, "missing_incidents", placement_type=old)["value"].to_list() == [45790]
     # a group id never spans two labels with different definitions
@@ -310,17 +309,40 @@ def test_missing_over_24_hours(over_24):
     assert over_24["measure"].unique().to_list() == [o24.MEASURE]
 
 
-def test_2016_column_headed_cla_miss_is_refused(mirror_dir):
-    path = mirror_dir / CLA / "sfr-2016/SFR41_CLA2016.csv"
+SFR_2016_CLA = "dfe-cla-sfr-2016-sfr41-cla2016"
+
+
+def test_2016_column_headed_cla_miss_is_refused(mirror_dir, tmp_path):
     # premise: the 2016 metadata lists CLA_OthPl, not CLA_Miss, for this file
-    meta = (mirror_dir / CLA / "sfr-2016/Meta_Data_Document.txt").read_text(encoding="cp1252")
+    meta = path_of(mirror_dir, "dfe-cla-sfr-2016-meta-data-document").read_text(encoding="cp1252")
     lines = [line.strip() for line in meta.splitlines()]
     start = lines.index("SFR41_CLA2016.csv")  # the file's section in Annex A
     section = "\n".join(lines[start : lines.index("SFR41_ADM2016.csv", start)])
     assert "CLA_OthPl:" in section and "CLA_Miss:" not in section
+    header = path_of(mirror_dir, SFR_2016_CLA).read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert "CLA_Miss" in [c.strip() for c in header] and "CLA_OthPl" not in [c.strip() for c in header]
+    # sfr_columns.csv reads CLA_Miss up to the 2014 release only: the 2016 file gives no such rows
+    read = dfe_missing.sfr_missing_over_24_hours(
+        only(mirror_dir, "dfe-cla-sfr-2014-sfr36-cla2014", SFR_2016_CLA)
+    )
+    assert set(read["source_id"]) == {"dfe-cla-sfr-2014-sfr36-cla2014"} and read.height
+    # and were the table extended to later releases, the guard still refuses the 2016 column
+    reference = tmp_path / "reference"
+    shutil.copytree(settings.REFERENCE_DIR, reference)
+    table = reference / "sfr_columns.csv"
+    text = table.read_text(encoding="utf-8")
+    row = next(
+        line
+        for line in text.splitlines()
+        if ",children_missing_over_24_hours_at_31_march,CLA_Miss,2011,2014," in line
+    )
+    table.write_text(text.replace(row, row.replace(",2011,2014,", ",2011,,")), encoding="utf-8")
+    extended = SourceFiles(
+        {SFR_2016_CLA: MANIFEST[SFR_2016_CLA]}, {SFR_2016_CLA: path_of(mirror_dir, SFR_2016_CLA)}, reference
+    )
     with pytest.raises(ParseError) as caught:
-        dfe_missing.read_sfr_missing_over_24_hours(path, "dfe-cla-sfr-2016-sfr41-cla2016", 2016, "2016")
-    assert caught.value.file == "SFR41_CLA2016.csv"
+        dfe_missing.sfr_missing_over_24_hours(extended)
+    assert caught.value.file == "SFR41_CLA2016.csv" and "CLA_OthPl" in caught.value.detail
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -336,14 +358,17 @@ EES_LONDON_LA = (
 )
 
 
-def write(tmp_path: Path, name: str, lines: list[str], bom: bool = True) -> Path:
-    path = tmp_path / name
-    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + ("\n".join(lines) + "\n").encode("utf-8"))
-    return path
+def write(
+    tmp_path: Path, name: str, lines: list[str], bom: bool = True, *, family: str = dfe_missing.EES_LA_MISSING
+) -> SourceFiles:
+    """A fixture file as the one file of a family (default: the EES LA file), covering 2024 (SFR: 2015)."""
+    year = "2015" if family.startswith("sfr:") else "2024"
+    content = (b"\xef\xbb\xbf" if bom else b"") + ("\n".join(lines) + "\n").encode("utf-8")
+    return fixture_files(tmp_path, family, content, file_name=name, release=year, reference_period=year)
 
 
 def test_labels_normalised_once_spaces_and_capitals(tmp_path):
-    path = write(
+    files = write(
         tmp_path,
         "ees.csv",
         [
@@ -353,7 +378,7 @@ def test_labels_normalised_once_spaces_and_capitals(tmp_path):
             f"{EES_LONDON_LA},Percentage of children who had a missing incident during the year,k",
         ],
     )
-    frame = dfe_missing.read_ees_la_missing(path, "fixture", "r")
+    frame = dfe_missing.ees_la_missing(files)
     assert frame["measure"].to_list() == [
         "children_missing_at_31_march",
         "children_missing",
@@ -366,23 +391,23 @@ def test_labels_normalised_once_spaces_and_capitals(tmp_path):
 
 
 def test_unknown_label_raises_naming_the_file(tmp_path):
-    path = write(
+    files = write(
         tmp_path, "odd_labels.csv", [EES_HEADER, f"{EES_NATIONAL},Children missing from care homes,10"]
     )
     with pytest.raises(ParseError) as caught:
-        dfe_missing.read_ees_la_missing(path, "fixture", "r")
+        dfe_missing.ees_la_missing(files)
     assert caught.value.file == "odd_labels.csv"
     assert "Children missing from care homes" in str(caught.value)
 
 
 def test_missing_column_raises(tmp_path):
-    path = write(
+    files = write(
         tmp_path,
         "no_number.csv",
         [EES_HEADER.replace(",number", ""), f"{EES_NATIONAL},Children missing at 31 March"],
     )
     with pytest.raises(ParseError, match="number") as caught:
-        dfe_missing.read_ees_la_missing(path, "fixture", "r")
+        dfe_missing.ees_la_missing(files)
     assert caught.value.file == "no_number.csv"
 
 
@@ -394,19 +419,20 @@ SFR_HEADER = (
 
 def test_sfr_missing_column_raises(tmp_path):
     header = SFR_HEADER.replace(",CLA_Miss31Mar", "")
-    path = write(
+    files = write(
         tmp_path,
         "SFR_short.csv",
         [header, "E92000001,NATIONAL,999,ENGLAND,6110,28570,3580,3230,13080,1730,50"],
         bom=False,
+        family=dfe_missing.SFR_MISSING,
     )
     with pytest.raises(ParseError, match="children_missing_at_31_march") as caught:
-        dfe_missing.read_sfr_missing(path, "fixture", 2015, "r")
+        dfe_missing.sfr_missing(files)
     assert caught.value.file == "SFR_short.csv"
 
 
 def test_sfr_unknown_column_raises(tmp_path):
-    path = write(
+    files = write(
         tmp_path,
         "SFR_extra.csv",
         [
@@ -414,31 +440,32 @@ def test_sfr_unknown_column_raises(tmp_path):
             "E92000001,NATIONAL,999,ENGLAND,6110,28570,3580,160,3230,13080,1730,50,9",
         ],
         bom=False,
+        family=dfe_missing.SFR_MISSING,
     )
     with pytest.raises(ParseError, match="CLA_MissOver24h"):
-        dfe_missing.read_sfr_missing(path, "fixture", 2015, "r")
+        dfe_missing.sfr_missing(files)
 
 
 @pytest.mark.parametrize("published", ["n/a", "12.5", "-3"])
 def test_values_that_are_not_counts_raise(tmp_path, published):
-    path = write(
+    files = write(
         tmp_path,
         "bad_value.csv",
         [EES_HEADER, f"{EES_NATIONAL},Number of missing incidents during the year,{published}"],
     )
     with pytest.raises(ParseError) as caught:
-        dfe_missing.read_ees_la_missing(path, "fixture", "r")
+        dfe_missing.ees_la_missing(files)
     assert caught.value.file == "bad_value.csv"
 
 
 @pytest.mark.parametrize("symbol", ["c", "x", "z", "low", "u", "#VALUE!", ".."])
 def test_every_symbol_becomes_null_with_a_note(tmp_path, symbol):
-    path = write(
+    files = write(
         tmp_path,
         "symbols.csv",
         [EES_HEADER, f"{EES_NATIONAL},Number of missing incidents during the year,{symbol}"],
     )
-    row = dfe_missing.read_ees_la_missing(path, "fixture", "r").row(0, named=True)
+    row = dfe_missing.ees_la_missing(files).row(0, named=True)
     assert row["value"] is None and f"({symbol})" in row["value_note"]
 
 
@@ -447,7 +474,7 @@ NAT = "2024,Reporting year,National,E92000001,England"
 
 
 def test_placement_labels_canonical_and_unknown_ones_refused(tmp_path):
-    path = write(
+    files = write(
         tmp_path,
         "nat.csv",
         [
@@ -456,21 +483,28 @@ def test_placement_labels_canonical_and_unknown_ones_refused(tmp_path):
             f"{NAT},Placements from which children were missing,Total incidents,83920",
             f"{NAT},Age of children missing from placement,1 to 4 years,30",
         ],
+        family=dfe_missing.EES_NATIONAL_MISSING,
     )
-    frame = dfe_missing.read_ees_national_by_placement(path, "fixture", "r")
+    frame = dfe_missing.ees_national_by_placement(files)
     assert frame["placement_type"].to_list() == ["Foster placements", "Total incidents"]
     assert frame["placement_type_group"].to_list() == ["foster_placements", "total"]
     bad = write(
         tmp_path,
         "nat_bad.csv",
         [NATIONAL_HEADER, f"{NAT},Placements from which children were missing,Hotels,40"],
+        family=dfe_missing.EES_NATIONAL_MISSING,
     )
     with pytest.raises(ParseError) as caught:
-        dfe_missing.read_ees_national_by_placement(bad, "fixture", "r")
+        dfe_missing.ees_national_by_placement(bad)
     assert caught.value.file == "nat_bad.csv" and "Hotels" in str(caught.value)
-    status = write(tmp_path, "nat_status.csv", [NATIONAL_HEADER, f"{NAT},Missing by weekday,Monday,40"])
+    status = write(
+        tmp_path,
+        "nat_status.csv",
+        [NATIONAL_HEADER, f"{NAT},Missing by weekday,Monday,40"],
+        family=dfe_missing.EES_NATIONAL_MISSING,
+    )
     with pytest.raises(ParseError, match="Missing by weekday"):
-        dfe_missing.read_ees_national_by_placement(status, "fixture", "r")
+        dfe_missing.ees_national_by_placement(status)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -506,22 +540,23 @@ def failed(report) -> set[tuple[str, str, str]]:
     }
 
 
-def run_suite(dataset, frame):
-    return validate(dataset.name, frame, dataset.views(frame), key=dataset.key)
+def run_suite(dataset, frame, sources):
+    """The dataset's suite, placeholders resolved from the files read (as the pipeline runs it)."""
+    return validate(dataset, frame, dataset.views(frame), source_files=sources)
 
 
 @pytest.fixture(scope="module")
-def missing_complete(missing):
-    return geography.complete_geography(missing)
+def missing_complete(missing, sources):
+    return geography.complete_geography(missing, sources.geo_files())
 
 
-def test_missing_from_care_suite_passes_on_the_real_data(missing_complete):
-    report = run_suite(mfc.DATASET, missing_complete)
+def test_missing_from_care_suite_passes_on_the_real_data(missing_complete, sources):
+    report = run_suite(mfc.DATASET, missing_complete, sources)
     assert report.success, failed(report)
     assert len(report.outcomes) > 40
 
 
-def test_missing_from_care_suite_catches_broken_data(missing_complete):
+def test_missing_from_care_suite_catches_broken_data(missing_complete, sources):
     frame = missing_complete
     leeds_2019 = (pl.col("new_la_code") == "E08000035") & (pl.col("time_period") == 2019)
     broken = (
@@ -550,10 +585,10 @@ def test_missing_from_care_suite_catches_broken_data(missing_complete):
         .filter(~leeds_2019)  # an LA silently dropped for a year
     )
     broken = pl.concat([broken, broken.head(1)])  # a duplicated row
-    got = failed(run_suite(mfc.DATASET, broken))
+    got = failed(run_suite(mfc.DATASET, broken, sources))
     assert ("areas", "expect_column_pair_values_a_to_be_greater_than_b", "children_missing") in got
-    assert ("la_sum_vs_national", "expect_column_pair_values_a_to_be_greater_than_b", "allowed_above") in got
-    assert ("la_continuity", "expect_column_values_to_be_in_set", "explained") in got
+    assert ("la_sum_vs_national", "expect_column_values_to_be_between", "excess") in got
+    assert ("la_continuity", "expect_column_values_to_be_in_set", "in_reorganisations") in got
     assert (
         "coverage",
         "expect_column_values_to_be_in_set",
@@ -563,19 +598,19 @@ def test_missing_from_care_suite_catches_broken_data(missing_complete):
 
 
 def test_la_continuity_needs_the_reorganisations_file(missing, tmp_path):
-    view = mfc.la_continuity_view(missing, tmp_path / "absent.csv")
-    assert view.height > 0 and not view["reorganisations_file"].any() and not view["explained"].any()
+    view = dfe.la_continuity_view(missing, ["measure"], tmp_path / "absent.csv")
+    assert view.height > 0 and not view["in_reorganisations"].any()
     listed = tmp_path / "reorg.csv"
     listed.write_text("old_la_code_gss,effective_date\nE10000002,2020-04-01\nE10000009,\n", encoding="utf-8")
-    view = mfc.la_continuity_view(missing, listed)
-    explained = dict(zip(view["new_la_code"], view["explained"], strict=True))
+    view = dfe.la_continuity_view(missing, ["measure"], listed).unique(["new_la_code", "in_reorganisations"])
+    explained = dict(zip(view["new_la_code"], view["in_reorganisations"], strict=True))
     assert explained["E10000002"] is True  # Buckinghamshire, listed with a date
     assert explained["E10000009"] is False  # listed without an effective date: not applied
 
 
-def test_by_placement_suite_passes_and_refuses_a_merged_definition(by_placement):
-    frame = geography.complete_geography(by_placement)
-    report = run_suite(mip.DATASET, frame)
+def test_by_placement_suite_passes_and_refuses_a_merged_definition(by_placement, sources):
+    frame = geography.complete_geography(by_placement, sources.geo_files())
+    report = run_suite(mip.DATASET, frame, sources)
     assert report.success, failed(report)
     merged = frame.with_columns(
         pl.when(pl.col("placement_type_group") == "secure_units_childrens_homes_and_semi_independent_living")
@@ -583,14 +618,14 @@ def test_by_placement_suite_passes_and_refuses_a_merged_definition(by_placement)
         .otherwise(pl.col("placement_type_group"))
         .alias("placement_type_group")
     )
-    got = failed(run_suite(mip.DATASET, merged))
+    got = failed(run_suite(mip.DATASET, merged, sources))
     assert ("tidy", "expect_column_pair_values_to_be_in_set", "placement_type") in got
     assert ("releases", "expect_column_pair_values_to_be_in_set", "breakdown") in got
 
 
-def test_over_24_hours_suite_passes_and_refuses_a_later_year(over_24):
-    frame = geography.complete_geography(over_24)
-    report = run_suite(o24.DATASET, frame)
+def test_over_24_hours_suite_passes_and_refuses_a_later_year(over_24, sources):
+    frame = geography.complete_geography(over_24, sources.geo_files())
+    report = run_suite(o24.DATASET, frame, sources)
     assert report.success, failed(report)
     later = pl.concat(
         [
@@ -600,6 +635,6 @@ def test_over_24_hours_suite_passes_and_refuses_a_later_year(over_24):
             ),
         ]
     )
-    got = failed(run_suite(o24.DATASET, later))
+    got = failed(run_suite(o24.DATASET, later, sources))
     assert ("tidy", "expect_column_values_to_be_between", "time_period") in got
     assert ("years", "expect_column_pair_values_to_be_in_set", "series") in got

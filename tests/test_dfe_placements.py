@@ -1,31 +1,31 @@
 """The DfE placement datasets: placements_at_31_march (+ placements_revisions), placement_distance_national,
-childrens_homes_placements and population, built from the real files in ../shared/upstream.
+childrens_homes_placements and population, built from the real files of the sources' archive (the
+`mirror_dir` fixture) through the manifest's families, as the pipeline builds them.
 
 Expected figures are read off the published files (file and row named beside each) or DfE's publications,
-never from this code's output.
+never from this code's output. Small fixture files are read as a manifest row of the family they imitate.
 """
 
 from __future__ import annotations
 
 import csv
-import json
-import logging
-import os
 from pathlib import Path
 
 import polars as pl
 import pytest
+from mirror_sources import MANIFEST, fixture_files, path_of, source_files
 
-from analysis import settings
+from analysis import geography, settings
 from analysis.datasets import SourceFiles
 from analysis.datasets import childrens_homes_placements as homes_module
 from analysis.datasets import placement_distance_national as distance_module
 from analysis.datasets import placements_at_31_march as placements_module
 from analysis.datasets import population as population_module
 from analysis.errors import ParseError
+from analysis.sources import dfe
 from analysis.sources import dfe_placements as dp
+from analysis.validate import validate
 
-CLA = "dfe/children-looked-after"
 DATASETS = {
     d.name: d
     for d in (
@@ -42,12 +42,7 @@ EES_2024 = "reporting year 2024 (covers 2020 to 2024)"
 
 @pytest.fixture(scope="module")
 def sources(mirror_dir: Path) -> SourceFiles:
-    with settings.SOURCES_MANIFEST.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    return SourceFiles(
-        {r["source_id"]: mirror_dir / r["mirror_path"] for r in rows},
-        {r["source_id"]: r["release"] for r in rows},
-    )
+    return source_files(mirror_dir)
 
 
 @pytest.fixture(scope="module")
@@ -375,6 +370,8 @@ def test_sorted_by_key_and_columns_described(built):
 
 # --- failures are loud ---------------------------------------------------------------------------------------
 
+
+NETGAIN_FILE = "la_cla_on_31_march_la_of_placement_netgain.csv"
 NETGAIN_HEADER = "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,old_la_code,la_name,new_la_code,characteristic,number\n"
 NETGAIN_ROWS = [
     "2024,Reporting year,National,E92000001,England,,,,,,1. Children who are the responsibility of other LAs placed within this LA boundary,36440\n",
@@ -384,166 +381,183 @@ NETGAIN_ROWS = [
 
 
 def test_fixture_well_formed_reads(tmp_path):
-    path = tmp_path / "la_cla_on_31_march_la_of_placement_netgain.csv"
     # BOM, trailing spaces and other capitals in the labels are normalised away
     rows = [r.replace("LA boundary,", "LA Boundary  ,") for r in NETGAIN_ROWS]
-    path.write_bytes(b"\xef\xbb\xbf" + (NETGAIN_HEADER + "".join(rows)).encode("utf-8"))
-    frame = dp.ees_netgain(path, "fixture-netgain", "fixture", 2024)
+    files = fixture_files(
+        tmp_path,
+        dp.EES_NETGAIN,
+        b"\xef\xbb\xbf" + (NETGAIN_HEADER + "".join(rows)).encode("utf-8"),
+        file_name=NETGAIN_FILE,
+    )
+    frame = dp.netgain(files)
     assert dict(frame.select("measure", "value").rows()) == {
         "placed_in_la_by_other_las": 36440,
         "placed_outside_la_boundary": 37520,
         "net_gain": -1080,
     }
+    assert set(frame["source_id"]) == {"fixture"} and set(frame["table"]) == {dp.EES_NETGAIN}
 
 
-def test_fixture_unknown_label_raises_naming_the_file(tmp_path):
-    path = tmp_path / "la_cla_on_31_march_la_of_placement_netgain.csv"
+def test_fixture_unknown_label_raises_naming_the_file_and_the_labels_table(tmp_path):
     rows = NETGAIN_ROWS + [
         "2024,Reporting year,National,E92000001,England,,,,,,3. Children placed in Wales,120\n"
     ]
-    path.write_text(NETGAIN_HEADER + "".join(rows), encoding="utf-8")
+    files = fixture_files(tmp_path, dp.EES_NETGAIN, NETGAIN_HEADER + "".join(rows), file_name=NETGAIN_FILE)
     with pytest.raises(ParseError) as error:
-        dp.ees_netgain(path, "fixture-netgain", "fixture", 2024)
-    assert error.value.file == path.name and error.value.source_id == "fixture-netgain"
+        dp.netgain(files)
+    assert error.value.file == NETGAIN_FILE and error.value.source_id == "fixture"
     assert "3. Children placed in Wales" in error.value.detail
+    assert "data/reference/ees_labels.csv" in error.value.detail
 
 
 def test_fixture_unknown_childrens_home_label_raises(tmp_path):
-    path = tmp_path / "national_cla_on_31_march_by_characteristics.csv"
+    name = "national_cla_on_31_march_by_characteristics.csv"
     header = "time_period,time_identifier,geographic_level,country_code,country_name,cla_group,characteristic,number,percentage\n"
     body = [
         "2024,Reporting year,National,E92000001,England,Placement,4c Total children's homes subject to children's homes regulations,8540,10\n",
         "2024,Reporting year,National,E92000001,England,Placement,4c.1 Children's home placement inside the council boundary,2780,3\n",
         "2024,Reporting year,National,E92000001,England,Placement,4c.2 Children's home placement outside the council boundary,5760,7\n",
     ]
-    path.write_text(header + "".join(body), encoding="utf-8")
-    assert len(dp.ees_national_childrens_homes(path, "fixture-char", "fixture", 2024)) == 3
+
+    def read(text: str) -> pl.DataFrame:
+        return dp.national_childrens_homes(
+            fixture_files(tmp_path, dp.EES_NATIONAL_CHARACTERISTICS, text, file_name=name)
+        )
+
+    assert len(read(header + "".join(body))) == 3
     # renumbered and recapitalised still matches by meaning
-    path.write_text(
-        header + "".join(b.replace("4c.1 Children's home", "7z.1 Children's Home ") for b in body),
-        encoding="utf-8",
+    renumbered = read(
+        header + "".join(b.replace("4c.1 Children's home", "7z.1 Children's Home ") for b in body)
     )
-    assert len(dp.ees_national_childrens_homes(path, "fixture-char", "fixture", 2024)) == 3
+    assert dict(renumbered.select("measure", "value").rows()) == {
+        "childrens_home_placements": 8540,
+        "childrens_home_placements_inside_la_boundary": 2780,
+        "childrens_home_placements_outside_la_boundary": 5760,
+    }
     # a new children's home category is not silently ignored
-    path.write_text(
-        header
-        + "".join(body)
-        + "2024,Reporting year,National,E92000001,England,Placement,4c.3 Children's home placement in Scotland,40,0\n",
-        encoding="utf-8",
-    )
     with pytest.raises(ParseError) as error:
-        dp.ees_national_childrens_homes(path, "fixture-char", "fixture", 2024)
-    assert error.value.file == path.name and "Scotland" in error.value.detail
+        read(
+            header
+            + "".join(body)
+            + "2024,Reporting year,National,E92000001,England,Placement,4c.3 Children's home placement in Scotland,40,0\n"
+        )
+    assert error.value.file == name and "Scotland" in error.value.detail
     # a required label that disappears is an error too
-    path.write_text(header + "".join(body[:2]), encoding="utf-8")
     with pytest.raises(ParseError, match="childrens_home_placements_outside_la_boundary"):
-        dp.ees_national_childrens_homes(path, "fixture-char", "fixture", 2024)
+        read(header + "".join(body[:2]))
 
 
 def test_fixture_missing_required_column_raises(tmp_path):
-    path = tmp_path / "la_cla_on_31_march_la_of_placement_netgain.csv"
-    path.write_text(
-        NETGAIN_HEADER.replace(",characteristic", ",category") + "".join(NETGAIN_ROWS), encoding="utf-8"
+    files = fixture_files(
+        tmp_path,
+        dp.EES_NETGAIN,
+        NETGAIN_HEADER.replace(",characteristic", ",category") + "".join(NETGAIN_ROWS),
+        file_name=NETGAIN_FILE,
+    )
+    # 'category' is no column of the family (ees_columns.csv): named as unknown before anything is read
+    with pytest.raises(ParseError) as error:
+        dp.netgain(files)
+    assert error.value.check == "known columns" and "'category'" in error.value.detail
+    assert "data/reference/ees_columns.csv" in error.value.detail and error.value.file == NETGAIN_FILE
+    # a column of the family that is dropped: named as missing
+    dropped = fixture_files(
+        tmp_path,
+        dp.EES_NETGAIN,
+        NETGAIN_HEADER.replace(",characteristic", "")
+        + "".join(r.rsplit(",", 2)[0] + "," + r.rsplit(",", 1)[1] for r in NETGAIN_ROWS),
+        file_name=NETGAIN_FILE,
     )
     with pytest.raises(ParseError) as error:
-        dp.ees_netgain(path, "fixture-netgain", "fixture", 2024)
-    assert error.value.check == "required columns present" and "characteristic" in error.value.detail
-    assert error.value.file == path.name
+        dp.netgain(dropped)
+    assert error.value.check == "expected columns present" and "characteristic" in error.value.detail
 
 
 def test_fixture_sfr_missing_column_and_unknown_symbol_raise(tmp_path):
     header = "New_geog_code,geog_l,geog_c,geog_n,CLA_Mar2015,CLA_InBound,CLA_ExtPl,CLA_NetGain\n"
-    path = tmp_path / "SFR34_CLA2015.csv"
-    path.write_text(header + "E92000001,NATIONAL,999,ENGLAND,69540,42020,26590,0\n", encoding="utf-8")
+    name = "SFR34_CLA2015.csv"
+
+    def read(text: str) -> pl.DataFrame:
+        files = fixture_files(
+            tmp_path, dp.SFR_CLA, text, file_name=name, release="2015", reference_period="2015"
+        )
+        return dp.sfr_measures(files, placements_module.MEASURES)
+
     with pytest.raises(ParseError) as error:  # CLA_Outbound is missing
-        dp.sfr_measures(path, "fixture-sfr", 2015, "fixture", placements_module.SFR_SPEC)
-    assert "placed_outside_la_boundary" in error.value.check and error.value.file == path.name
-    path.write_text(
-        header.replace("CLA_NetGain", "CLA_Outbound,CLA_NetGain")
-        + "E92000001,NATIONAL,999,ENGLAND,69540,42020,27520,26590,12a\n",
-        encoding="utf-8",
-    )
+        read(header + "E92000001,NATIONAL,999,ENGLAND,69540,42020,26590,0\n")
+    assert "placed_outside_la_boundary" in error.value.check and error.value.file == name
+    assert "data/reference/sfr_columns.csv" in error.value.detail
     with pytest.raises(ParseError, match="12a"):
-        dp.sfr_measures(path, "fixture-sfr", 2015, "fixture", placements_module.SFR_SPEC)
+        read(
+            header.replace("CLA_NetGain", "CLA_Outbound,CLA_NetGain")
+            + "E92000001,NATIONAL,999,ENGLAND,69540,42020,27520,26590,12a\n"
+        )
+    # the columns of the measures this release publishes, named as sfr_columns.csv says (2015: no distance)
+    frame = read(
+        header.replace("CLA_NetGain", "CLA_Outbound,CLA_NetGain")
+        + "E92000001,NATIONAL,999,ENGLAND,69540,42020,27520,26590,930\n"
+    )
+    assert dict(frame.select("measure", "value").rows()) == {
+        "children_looked_after": 69540,
+        "placed_inside_la_boundary": 42020,
+        "placed_in_la_by_other_las": 27520,
+        "placed_outside_la_boundary": 26590,
+        "net_gain": 930,
+    }
 
 
 def test_fixture_unknown_placement_type_raises(tmp_path, mirror_dir):
-    real = (
-        mirror_dir
-        / CLA
-        / "ees-2024/data/national_cla_on_31_march_by_placement_distance_and_placement_locality.csv"
-    )
-    path = tmp_path / real.name
-    path.write_text(
-        real.read_text(encoding="utf-8-sig").replace("Foster placements", "Kinship placements"),
-        encoding="utf-8",
+    [real] = [s for s in MANIFEST.values() if s.family == dp.EES_NATIONAL_DISTANCE and s.release == "2024"]
+    text = path_of(mirror_dir, real).read_text(encoding="utf-8-sig")
+    files = fixture_files(
+        tmp_path,
+        dp.EES_NATIONAL_DISTANCE,
+        text.replace("Foster placements", "Kinship placements"),
+        file_name=real.file_name,
+        reference_period=real.reference_period,
     )
     with pytest.raises(ParseError) as error:
-        dp.ees_national_distance(path, "fixture-distance", "fixture", 2024)
-    assert error.value.file == real.name and "Kinship placements" in error.value.detail
+        dp.national_distance(files)
+    assert error.value.file == real.file_name and "Kinship placements" in error.value.detail
+    # unchanged, the same file reads
+    same = fixture_files(
+        tmp_path,
+        dp.EES_NATIONAL_DISTANCE,
+        text,
+        file_name=real.file_name,
+        reference_period=real.reference_period,
+    )
+    assert dp.national_distance(same).height
 
 
 def test_meaning_strips_enumeration_not_numbers():
-    assert dp.meaning("5c.1 Children's home placement inside the council boundary") == dp.meaning(
+    assert dfe.meaning("5c.1 Children's home placement inside the council boundary") == dfe.meaning(
         "4c.1 Children\u2019s Home placement inside the  council boundary "
     )
-    assert dp.meaning("2.ii Over 20 miles outside LA boundary") == "over 20 miles outside la boundary"
-    assert dp.meaning("20 miles or less") == "20 miles or less"
-    assert dp.meaning("1 to 4 years") == "1 to 4 years"
+    assert dfe.meaning("2.ii Over 20 miles outside LA boundary") == "over 20 miles outside la boundary"
+    assert dfe.meaning("20 miles or less") == "20 miles or less"
+    assert dfe.meaning("1 to 4 years") == "1 to 4 years"
 
 
 # --- the expectation suites ------------------------------------------------------------------------------------
 
 
-def _run_suite(name: str, frame: pl.DataFrame) -> list[tuple[str, str, dict]]:
-    """Validate a frame and its views with expectations/<name>.json; return the failures."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    suite_json = json.loads((settings.EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
-    assert suite_json["name"] == name
-    frames = {"tidy": frame, **DATASETS[name].views(frame)}
-    context = gx.get_context(mode="ephemeral")
-    datasource = context.data_sources.add_pandas("placements")
-    failures = []
-    for view, configs in suite_json["views"].items():
-        assert view in frames, f"{name}: suite view {view!r} is not provided by views()"
-        batch = (
-            datasource.add_dataframe_asset(view)
-            .add_batch_definition_whole_dataframe("all")
-            .get_batch(batch_parameters={"dataframe": frames[view].to_pandas()})
-        )
-        suite = gx.ExpectationSuite(name=f"{name}.{view}")
-        for config in configs:
-            suite.add_expectation_configuration(
-                ExpectationConfiguration(type=config["type"], kwargs=config["kwargs"])
-            )
-        results = batch.validate(suite, result_format={"result_format": "SUMMARY"}).results
-        # GX replaces an expectation with the same type and domain: every configured one must be run
-        assert len(results) == len(configs), f"{name}.{view}: {len(configs)} configured, {len(results)} run"
-        for result in results:
-            if not result.success or (result.exception_info or {}).get("raised_exception"):
-                failures.append(
-                    (view, result.expectation_config.type, dict(result.expectation_config.kwargs))
-                )
-    return failures
+def _run_suite(name: str, frame: pl.DataFrame, sources: SourceFiles) -> list[tuple[str, str, dict]]:
+    """Validate a frame and its views with expectations/<name>.json (placeholders resolved from the files
+    the run read, as the pipeline does); return the failures."""
+    report = validate(DATASETS[name], frame, DATASETS[name].views(frame), source_files=sources)
+    assert report.outcomes and all(o.expectation != "view exists" for o in report.outcomes)
+    return [(o.view, o.expectation, o.kwargs) for o in report.failures]
 
 
 def _with_geography(frame: pl.DataFrame, sources: SourceFiles) -> pl.DataFrame:
     """As the pipeline validates it: after geography.complete_geography."""
-    from analysis import geography
-
-    if hasattr(geography, "use_source_files"):
-        geography.use_source_files(sources)
-    return geography.complete_geography(frame)
+    return geography.complete_geography(frame, sources.geo_files())
 
 
 @pytest.mark.parametrize("name", sorted(DATASETS))
 def test_suites_pass_on_built_data(name, built, sources):
     frame = _with_geography(built[name], sources)
-    assert _run_suite(name, frame) == []
+    assert _run_suite(name, frame, sources) == []
     # filling region codes on council rows does not unsort the key
     assert frame.equals(frame.sort(DATASETS[name].key, nulls_last=False))
 
@@ -553,7 +567,7 @@ def test_suite_catches_broken_data(built, sources):
     is_england_2012 = (pl.col("time_period") == 2012) & (pl.col("geographic_level") == "National")
 
     def failed(broken: pl.DataFrame) -> set[tuple[str, str]]:
-        return {(view, kind) for view, kind, _ in _run_suite("placements_at_31_march", broken)}
+        return {(view, kind) for view, kind, _ in _run_suite("placements_at_31_march", broken, sources)}
 
     # outside boundary larger than the total
     broken = frame.with_columns(
@@ -601,10 +615,10 @@ def test_la_continuity_reads_the_reorganisations_table(tmp_path):
         "E08000016,Barnsley,E08000038,Barnsley,\n",  # no effective_date: a re-coding not applied
         encoding="utf-8",
     )
-    view = dp.la_continuity_view(frame, ["measure"], table)
+    view = dfe.la_continuity_view(frame, ["measure"], table)
     assert view.select("new_la_code", "last_year", "in_reorganisations").sort("new_la_code").rows() == [
         ("E08000016", 2023, False),
         ("E10000006", 2023, True),
     ]
     # without the table every disappearance is flagged
-    assert not dp.la_continuity_view(frame, ["measure"], tmp_path / "absent.csv")["in_reorganisations"].any()
+    assert not dfe.la_continuity_view(frame, ["measure"], tmp_path / "absent.csv")["in_reorganisations"].any()

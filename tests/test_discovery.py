@@ -297,6 +297,44 @@ def test_latest_release_ees(sources):
     assert same.is_newer is False
 
 
+def test_latest_ees_release_lists_the_flagged_releases_download_files(sources):
+    # release_watch's publisher mode: the release flagged latest and the address of each of its files
+    latest = copy.deepcopy(fixture("ees/release-2023.json"))
+    latest.update(id="00000000-0000-4000-8000-0000000f2024", yearTitle="2024", slug="2024")
+    routes = ees_routes()
+    routes[f"{EES_CONTENT_API}/publications/{SLUG}/releases/2024"] = (200, latest)
+    session, adapter = session_for(routes)
+    source = sources["dfe-cla-ees-2022-cla-number-and-rate-per-10k-children"]
+    release = discovery.latest_ees_release(source, session, SLUG)
+    assert (release.slug, release.title) == ("2024", "reporting year 2024")
+    assert (
+        release.page_url == f"https://explore-education-statistics.service.gov.uk/find-statistics/{SLUG}/2024"
+    )
+    assert release.files == [
+        {"fileName": f["fileName"], "url": f"{EES_CONTENT_API}/releases/{latest['id']}/files/{f['id']}"}
+        for f in latest["downloadFiles"]
+    ]
+    assert [f["fileName"] for f in release.files] == [
+        "cla_number_and_rate_per_10k_children.csv",
+        "la_cla_placement_stability.csv",
+        "methodology_note.pdf",
+    ]
+    assert ENTRIES_URL.format(2) in adapter.requested  # every page of the entries was read
+    # with no release flagged, the first listed (EES lists newest first)
+    unflagged = copy.deepcopy(fixture("ees/release-entries-page-1.json"))
+    for entry in unflagged["results"]:
+        entry["isLatestRelease"] = False
+    routes[ENTRIES_URL.format(1)] = (200, unflagged)
+    assert discovery.latest_ees_release(source, session_for(routes)[0], SLUG).slug == "2024"
+    # a release without an id, or a publication with no release, is a failed check
+    routes[f"{EES_CONTENT_API}/publications/{SLUG}/releases/2024"] = (200, {"downloadFiles": []})
+    with pytest.raises(FetchError, match="has no id"):
+        discovery.latest_ees_release(source, session_for(routes)[0], SLUG)
+    empty = {"results": [], "paging": {"page": 1, "totalPages": 1}}
+    with pytest.raises(FetchError, match="lists no releases"):
+        discovery.latest_ees_release(source, session_for({ENTRIES_URL.format(1): (200, empty)})[0], SLUG)
+
+
 def test_latest_release_govuk(sources):
     session, _ = session_for(govuk_routes())
     info = check_latest_release(sources["dfe-cla-sfr-2017-sfr50-cla2017"], session)
@@ -305,7 +343,7 @@ def test_latest_release_govuk(sources):
         info.page_url == "https://www.gov.uk/government/statistics/fixture-children-looked-after-2017-to-2018"
     )
     assert info.is_newer is True  # 2018 > 2017
-    later = replace(sources["dfe-cla-sfr-2017-sfr50-cla2017"], reporting_year="2018")
+    later = replace(sources["dfe-cla-sfr-2017-sfr50-cla2017"], release="2018")
     assert check_latest_release(later, session).is_newer is False
 
 
@@ -347,7 +385,7 @@ def test_ees_member_of_an_all_files_zip_is_unresolved_without_a_direct_url(sourc
     session, adapter = session_for(ees_routes())
     source = replace(
         sources["dfe-cla-ees-2023-data-guidance"],
-        mirror_path="dfe/children-looked-after/ees-2023/all-files.zip",
+        archive_path="dfe/children-looked-after/ees-2023/all-files.zip",
         archive_member="data-guidance/data-guidance.txt",
     )
     with pytest.raises(FetchError) as caught:
@@ -385,12 +423,12 @@ def test_govuk_zip_attachment_is_found_by_the_zip_name_in_mirror_path(sources):
     session, _ = session_for(routes)
     source = replace(
         sources["dfe-cla-sfr-2014-sfr36-cla2014"],
-        mirror_path="dfe/children-looked-after/sfr-2014/SFR36_2014_UnderlyingData.zip",
+        archive_path="dfe/children-looked-after/sfr-2014/SFR36_2014_UnderlyingData.zip",
         archive_member="SFR36_CLA2014.csv",
     )
     assert locate(source, session) == zip_url
 
-    missing = replace(source, mirror_path="dfe/children-looked-after/sfr-2014/Other.zip")
+    missing = replace(source, archive_path="dfe/children-looked-after/sfr-2014/Other.zip")
     with pytest.raises(FetchError) as caught:
         locate(missing, session)
     assert (caught.value.file, caught.value.check) == ("SFR36_CLA2014.csv", "attachment found on page")
@@ -410,7 +448,7 @@ def test_production_fetch_of_a_member_from_a_verified_zip_url(
     session, adapter = session_for({zip_url: (200, buffer.getvalue())})
     member = replace(
         source,
-        mirror_path="dfe/children-looked-after/ees-2023/all-files.zip",
+        archive_path="dfe/children-looked-after/ees-2023/all-files.zip",
         archive_member="data/la_cla_placement_stability.csv",
         direct_url=zip_url,
     )

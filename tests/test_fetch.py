@@ -552,7 +552,7 @@ def test_damaged_parquet_is_refused(tmp_path, sleeps, sources, mirror_dir, damag
         sources[HEXJSON],
         source_id="test-parquet",
         file_name="PARL25_LAD23_combo_overlap.parquet",
-        mirror_path=PARQUET_PATH,
+        archive_path=PARQUET_PATH,
     )
     settings, intact = doctored_mirror(tmp_path / "intact", mirror_dir, real, lambda body: body)
     assert (
@@ -820,7 +820,7 @@ def test_mirror_mode_checksum_mismatch(tmp_path, sleeps, sources, mirror_dir):
     data = bytearray(target.read_bytes())
     data[100] ^= 0x01  # one byte changed, same size
     target.write_bytes(bytes(data))
-    fake = replace(real, source_id="test-altered", mirror_path="altered/" + real.file_name)
+    fake = replace(real, source_id="test-altered", archive_path="altered/" + real.file_name)
     settings = Settings(cache_dir=tmp_path / "cache", mirror_dir=altered_mirror, base_url=None, offline=False)
     with pytest.raises(FetchError) as caught:
         make_fetcher(settings, sleeps).fetch(fake)
@@ -920,7 +920,8 @@ def test_provenance_summary_states_production_urls_and_validators(tmp_path):
         [provenance("p", "4" * 64, "2025-01-01T00:00:00Z", origin="production", url=url)], path
     )
     row = read_provenance_summary(path)["p"]
-    assert (row["url"], row["etag"], row["mode"]) == (url, '"e"', "production")
+    # data/provenance.csv says how the bytes were obtained in public words: downloaded from the publisher
+    assert (row["url"], row["etag"], row["mode"]) == (url, '"e"', "download")
     with pytest.raises(ValueError):
         write_provenance_summary([provenance("p", "4" * 64, "x"), provenance("p", "4" * 64, "x")], path)
 
@@ -942,7 +943,7 @@ def test_mirror_run_twice_writes_identical_summary(tmp_path, sleeps, sources, mi
     for source in chosen:
         assert rows[source.source_id]["sha256"] == upstream_manifest[source.mirror_path]["sha256"]
         assert rows[source.source_id]["url"] == source.page_url
-        assert rows[source.source_id]["mode"] == "mirror"
+        assert rows[source.source_id]["mode"] == "copy"  # a checked copy of the publisher's file
 
 
 # --- nothing unchecked in provenance -------------------------------------------------------------------

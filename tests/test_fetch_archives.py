@@ -7,6 +7,7 @@ tmp_path. Expected sizes and sha256 of the members come from the mirror's MANIFE
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -19,7 +20,7 @@ from werkzeug import Request, Response
 
 from analysis.errors import FetchError
 from analysis.fetch import Fetcher, read_provenance_summary, write_provenance_summary
-from analysis.manifest import Source, load_sources
+from analysis.manifest import ManifestError, Source, load_sources
 from analysis.settings import Settings
 
 NETGAIN = "dfe-cla-ees-2023-la-cla-on-31-march-la-of-placement-netgain"
@@ -38,7 +39,7 @@ def member_name(source: Source) -> str:
 
 
 def as_member(source: Source, **changes) -> Source:
-    return replace(source, mirror_path=ZIP_PATH, archive_member=member_name(source), **changes)
+    return replace(source, archive_path=ZIP_PATH, archive_member=member_name(source), **changes)
 
 
 def all_files_zip(
@@ -230,7 +231,7 @@ def test_production_records_a_new_member_version_with_the_zip_url_and_member(
     write_provenance_summary([fetched.provenance], summary)
     row = read_provenance_summary(summary)[NETGAIN]
     assert row["url"] == f"{source.direct_url}#data/la_cla_on_31_march_la_of_placement_netgain.csv"
-    assert (row["file_name"], row["etag"], row["mode"]) == (source.file_name, '"r2"', "production")
+    assert (row["file_name"], row["etag"], row["mode"]) == (source.file_name, '"r2"', "download")
     assert row["sha256"] == hashlib.sha256(revised).hexdigest()
 
 
@@ -322,14 +323,35 @@ def test_an_archive_member_must_be_a_relative_path(tmp_path, sources, mirror_dir
     assert cache_listing(tmp_path) == []
 
 
-def test_the_manifest_column_is_optional(tmp_path):
+def test_the_manifest_column_is_required_and_may_be_blank(tmp_path):
+    # every manifest column is required (data/sources.csv has one layout); archive_member is blank for a
+    # file fetched as itself and names the member for a file inside a zip
     manifest = (Path(__file__).resolve().parent.parent / "data" / "sources.csv").read_text(encoding="utf-8")
     header, first, *_ = manifest.splitlines()
-    without = tmp_path / "without.csv"
-    without.write_text(f"{header}\n{first}\n", encoding="utf-8")
-    with_column = tmp_path / "with.csv"
-    with_column.write_text(f"{header},archive_member\n{first},data/x.csv\n", encoding="utf-8")
-    [plain] = load_sources(without).values()
-    [member] = load_sources(with_column).values()
-    assert plain.archive_member == "" and member.archive_member == "data/x.csv"
+    columns = header.split(",")
+    position = columns.index("archive_member")
+    assert next(csv.reader([first]))[position] == ""
+    blank = tmp_path / "blank.csv"
+    blank.write_text(f"{header}\n{first}\n", encoding="utf-8")
+    [plain] = load_sources(blank).values()
+    assert plain.archive_member == ""
+
+    cells = next(csv.reader([first]))
+    cells[position] = "data/x.csv"
+    filled = tmp_path / "filled.csv"
+    with filled.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([columns, cells])
+    [member] = load_sources(filled).values()
+    assert member.archive_member == "data/x.csv"
     assert replace(member, archive_member="") == plain
+
+    # a manifest without the column is refused, naming the file and the columns it must have
+    without = tmp_path / "without.csv"
+    kept = [i for i in range(len(columns)) if i != position]
+    with without.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(
+            [[columns[i] for i in kept], [next(csv.reader([first]))[i] for i in kept]]
+        )
+    with pytest.raises(ManifestError, match="columns must be") as caught:
+        load_sources(without)
+    assert str(without) in str(caught.value) and "archive_member" in str(caught.value)

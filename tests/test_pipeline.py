@@ -1,17 +1,20 @@
-"""The whole pipeline against the real mirror: it reproduces the committed outputs exactly, and bad input
-stops it with an error naming the source, file and check, leaving the committed outputs untouched."""
+"""The whole pipeline against the real sources' archive (the `mirror_dir` fixture): it reproduces the committed
+outputs exactly, and bad input stops it with an error naming the source, file and check, leaving the committed
+outputs untouched. A manifest row of a family the pipeline reads that no dataset reads stops it too."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from analysis import pipeline, settings
+from analysis import manifest, pipeline, settings
 from analysis.errors import FetchError, ParseError, SourceError, ValidationFailed
+from analysis.manifest import ManifestError
 
 COMMITTED = settings.DATA_DIR
 PUBLISHED_GLOBS = [
@@ -31,9 +34,9 @@ def _published_files(root: Path) -> dict[str, bytes]:
     return files
 
 
-def _run_settings(tmp_path: Path, mirror: Path) -> settings.Settings:
+def _run_settings(tmp_path: Path, mirror: Path, **changes) -> settings.Settings:
     return settings.Settings(
-        cache_dir=tmp_path / "cache" / "raw", mirror_dir=mirror, base_url=None, offline=False
+        cache_dir=tmp_path / "cache" / "raw", mirror_dir=mirror, base_url=None, offline=False, **changes
     )
 
 
@@ -45,7 +48,7 @@ def reproduced(tmp_path_factory, mirror_dir) -> Path:
     output = tmp_path / "data"
     output.mkdir()
     shutil.copy(COMMITTED / "provenance.csv", output / "provenance.csv")
-    pipeline.run(output_dir=output, run_settings=_run_settings(tmp_path, mirror_dir))
+    pipeline.run(_run_settings(tmp_path, mirror_dir), output_dir=output)
     return output
 
 
@@ -100,7 +103,7 @@ def _manifest_accepting(tmp_path: Path, doctored: Path, relative: str) -> Path:
         rows = list(reader)
         fields = reader.fieldnames
     for row in rows:
-        if row["mirror_path"] == relative:
+        if row["archive_path"] == relative:
             row["expected_sha256"] = hashlib.sha256(content).hexdigest()
             row["expected_bytes"] = str(len(content))
     manifest = tmp_path / "sources.csv"
@@ -146,7 +149,7 @@ def test_a_file_altered_in_the_mirror_fails_its_checksum_and_nothing_is_written(
     )
     before = _published_files(output_with_last_good)
     with pytest.raises(FetchError) as caught:
-        pipeline.run(output_dir=output_with_last_good, run_settings=_run_settings(tmp_path, doctored))
+        pipeline.run(_run_settings(tmp_path, doctored), output_dir=output_with_last_good)
     assert caught.value.source_id == "dfe-cla-sfr-2012-sfr20-cla2012"
     assert caught.value.file == "SFR20_CLA2012.csv"
     assert "sha256" in caught.value.check
@@ -154,16 +157,18 @@ def test_a_file_altered_in_the_mirror_fails_its_checksum_and_nothing_is_written(
 
 
 def test_a_file_missing_a_column_stops_the_parser_and_nothing_is_written(
-    tmp_path, mirror_dir, output_with_last_good, monkeypatch
+    tmp_path, mirror_dir, output_with_last_good
 ):
     # the header loses CLA_Outbound: the placements parser must name it
     doctored = _doctored_mirror(
         tmp_path, mirror_dir, SFR_2012, lambda raw: raw.replace(b"CLA_Outbound", b"CLA_Outbnd", 1)
     )
-    monkeypatch.setenv("FFH_SOURCES_MANIFEST", str(_manifest_accepting(tmp_path, doctored, SFR_2012)))
+    run = _run_settings(
+        tmp_path, doctored, sources_manifest=_manifest_accepting(tmp_path, doctored, SFR_2012)
+    )
     before = _published_files(output_with_last_good)
     with pytest.raises(SourceError) as caught:
-        pipeline.run(output_dir=output_with_last_good, run_settings=_run_settings(tmp_path, doctored))
+        pipeline.run(run, output_dir=output_with_last_good)
     assert isinstance(caught.value, ParseError)
     assert caught.value.file == "SFR20_CLA2012.csv"
     assert "CLA_Outbound" in str(caught.value)
@@ -171,14 +176,76 @@ def test_a_file_missing_a_column_stops_the_parser_and_nothing_is_written(
 
 
 def test_an_implausible_value_fails_validation_and_nothing_is_written(
-    tmp_path, mirror_dir, output_with_last_good, monkeypatch
+    tmp_path, mirror_dir, output_with_last_good
 ):
     # England's children placed outside their council (column 51, CLA_Outbound) above the total looked after
     doctored = _doctored_mirror(tmp_path, mirror_dir, SFR_2012, _replace_first_national_value(50, b"99990"))
-    monkeypatch.setenv("FFH_SOURCES_MANIFEST", str(_manifest_accepting(tmp_path, doctored, SFR_2012)))
+    run = _run_settings(
+        tmp_path, doctored, sources_manifest=_manifest_accepting(tmp_path, doctored, SFR_2012)
+    )
     before = _published_files(output_with_last_good)
     with pytest.raises(ValidationFailed) as caught:
-        pipeline.run(output_dir=output_with_last_good, run_settings=_run_settings(tmp_path, doctored))
+        pipeline.run(run, output_dir=output_with_last_good)
     assert caught.value.dataset == "placements_at_31_march"
     assert "99990" in str(caught.value)
+    assert _published_files(output_with_last_good) == before
+    # the failure reports are written beside the raw cache, not into the output folder
+    assert (run.cache_dir.parent / "validation-failed" / "placements_at_31_march.json").is_file()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Every manifest row of a family the pipeline reads is read by a dataset
+
+
+def test_a_manifest_row_no_dataset_reads_is_named_and_rows_of_unused_families_are_not():
+    sources = manifest.load_sources(settings.SOURCES_MANIFEST)
+    families = manifest.load_families(manifest.families_path(settings.REFERENCE_DIR))
+    read_families = {s.family for s in sources.values() if families[s.family].is_read}
+    everything_read = {sid for sid, s in sources.items() if s.family in read_families}
+    # rows of unused families (data guidance, placement stability...) need no reader
+    assert len(everything_read) < len(sources)
+    pipeline.check_everything_read(sources, families, everything_read)
+    # one release of a read family left unread: the run stops, naming it, its family and release
+    left_out = "dfe-cla-ees-2024-la-cla-on-31-march-la-of-placement-netgain"
+    with pytest.raises(ManifestError) as caught:
+        pipeline.check_everything_read(sources, families, everything_read - {left_out})
+    message = str(caught.value)
+    assert f"{left_out} (ees:la_cla_on_31_march_la_of_placement_netgain, release 2024)" in message
+    assert "source_families.csv" in message
+
+
+def test_a_read_family_no_dataset_reads_stops_the_run_and_nothing_is_written(
+    tmp_path, mirror_dir, output_with_last_good
+):
+    # a table the project does not read, marked as read in the families table: its manifest rows would be
+    # silently ignored, so the run stops after building and before anything is validated or written
+    family = "ees:la_cla_placement_stability"
+    reference = tmp_path / "reference"
+    shutil.copytree(settings.REFERENCE_DIR, reference)
+    table = reference / manifest.FAMILIES_FILE
+    with table.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        rows, columns = list(reader), reader.fieldnames
+    for row in rows:
+        if row["family"] == family:
+            assert row["status"] == "unused"
+            row["status"], row["unused_reason"] = "read", ""
+    with table.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    unread = sorted(
+        s.source_id for s in manifest.load_sources(settings.SOURCES_MANIFEST).values() if s.family == family
+    )
+    assert unread
+    before = _published_files(output_with_last_good)
+    with pytest.raises(ManifestError) as caught:
+        pipeline.run(
+            _run_settings(tmp_path, mirror_dir, reference_dir=reference), output_dir=output_with_last_good
+        )
+    message = str(caught.value)
+    assert message.startswith("manifest sources that no dataset reads: ")
+    named = re.findall(r"([\w-]+) \(([^,]+), release \w+\)", message)
+    assert sorted(source_id for source_id, _ in named) == unread
+    assert {named_family for _, named_family in named} == {family}
     assert _published_files(output_with_last_good) == before

@@ -292,7 +292,7 @@ def test_committed_changelog_starts_with_the_initial_import():
     assert (first["date"], first["change"], first["note"]) == (
         "2026-11-23",
         "initial_import",
-        "initial import from the offline mirror",
+        "initial import of the published files",
     )
     for row in refresh.read_changelog(path):
         assert row["change"] in refresh.CHANGE_KINDS
@@ -329,35 +329,39 @@ def rewrite_cell(path: Path, code: str, column: str, value: str) -> str:
 
 
 @pytest.fixture
-def e2e(tmp_path, mirror_dir, monkeypatch):
-    """A temporary mirror (the files one dataset and the geography need), a copy of data/sources.csv the
-    test may update, and the real pipeline, in process, publishing only that dataset."""
-    from analysis import geography, pipeline
+def e2e(tmp_path, mirror_dir):
+    """A temporary archive (the files of the families one dataset and the geography read), a copy of
+    data/sources.csv the test may update, and the real pipeline, in process, publishing only that dataset."""
+    from analysis import geography
     from analysis.datasets import missing_over_24_hours
     from analysis.manifest import load_sources
     from analysis.settings import SOURCES_MANIFEST, Settings
 
     sources = load_sources()
     mirror = tmp_path / "mirror"
-    for source_id in set(geography.SOURCE_IDS) | set(missing_over_24_hours.DATASET.sources):
-        target = mirror / sources[source_id].mirror_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(mirror_dir / sources[source_id].mirror_path, target)
+    families = set(geography.GEO_FAMILIES) | set(missing_over_24_hours.DATASET.families)
+    for source in sources.values():
+        if source.family in families:
+            target = mirror / source.archive_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(mirror_dir / source.archive_path, target)
     manifest = tmp_path / "sources.csv"
     shutil.copy2(SOURCES_MANIFEST, manifest)
-    monkeypatch.setattr(pipeline, "load_sources", lambda: load_sources(manifest))
-    monkeypatch.setattr(pipeline, "load_datasets", lambda: [missing_over_24_hours.DATASET])
     run_settings = Settings(
-        cache_dir=tmp_path / "cache" / "raw", mirror_dir=mirror, base_url=None, offline=False
+        cache_dir=tmp_path / "cache" / "raw",
+        mirror_dir=mirror,
+        base_url=None,
+        offline=False,
+        sources_manifest=manifest,
     )
     data = tmp_path / "data"
     data.mkdir()
     refresh.append_changelog(data / "changelog.csv", [refresh.initial_import_row(dt.date(2026, 11, 23))])
     return {
         "data": data,
-        "file": mirror / sources[E2E_SOURCE].mirror_path,
+        "file": mirror / sources[E2E_SOURCE].archive_path,
         "manifest": manifest,
-        "pipeline": refresh.inprocess_pipeline(run_settings),
+        "pipeline": refresh.inprocess_pipeline(run_settings, only=[E2E_DATASET]),
     }
 
 

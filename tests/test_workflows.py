@@ -156,7 +156,8 @@ def test_ci_runs_on_pull_requests_without_secrets(workflows):
 def test_pages_deploy_job_alone_can_write(workflows):
     _, workflow = workflows["pages.yml"]
     assert pages_write_jobs(workflow) == {"deploy": {"pages": "write", "id-token": "write"}}
-    assert workflow["jobs"]["build"]["permissions"] == {"contents": "read"}
+    # the build job only reads: the code, and the Pages settings (configure-pages gives the site's address)
+    assert workflow["jobs"]["build"]["permissions"] == {"contents": "read", "pages": "read"}
     build_uses = [step.get("uses", "") for step in workflow["jobs"]["build"]["steps"]]
     assert any(u.startswith("actions/upload-pages-artifact@") for u in build_uses)
     deploy = workflow["jobs"]["deploy"]
