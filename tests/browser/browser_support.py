@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
-import os
 import sys
 import threading
 from pathlib import Path
@@ -30,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 AXE = settings.PROJECT_ROOT / ".cache" / "axe-core" / "axe.min.js"
-REAL_SITE = Path(os.environ.get("FFH_SITE_DIR", settings.PROJECT_ROOT / "book" / "_build" / "html"))
+REAL_SITE = settings.Settings.from_env().site_dir
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
