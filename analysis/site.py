@@ -564,7 +564,7 @@ def source_of(row: dict[str, Any]) -> tuple[str, str]:
     from analysis import data
 
     source = data.sources()[row["source_id"]]
-    publication = source["publication"].split(" (")[0].split(":")[0]
+    publication = data.short_publication(source["publication"])
     return f"{source['publisher']}, {publication}, {source['release_title']}", source["page_url"]
 
 
