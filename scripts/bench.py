@@ -3,6 +3,8 @@
 Prints, as a table:
   - cold `make data`: `python -m analysis.cli data` into a temporary output folder with a fresh, empty raw
     cache (FFH_CACHE_DIR), reading the offline mirror (FFH_SOURCE_MIRROR, default ../shared/upstream);
+  - release day: the rehearsal on the real files (tests/test_release_day.py: the pipeline on the sources
+    without their newest release, `release_watch --apply` when it appears, the pipeline again), end to end;
   - cold `make book`: `python -m analysis.site build` on a temporary copy of book/ (fresh _build, empty
     execution cache; from the data the first step built, else the committed data/), then the same
     command again (a no-op rebuild: nothing changed);
@@ -18,7 +20,7 @@ Prints, as a table:
     chart is drawn (median of 3 cold loads, CPU slowed 4x like a mid-range phone), against the budget:
     first visit <= 500 KB, next page <= 60 KB plus its HTML. A report: nothing here passes or fails.
 
-Usage: python scripts/bench.py [--skip data,book,fetch,weights,browser] [--site DIR] [--keep]
+Usage: python scripts/bench.py [--skip data,release,book,fetch,weights,browser] [--site DIR] [--keep]
   --site DIR  measure the page weights of an already built site (e.g. book/_build/html) instead of the one
               the book step builds.
 Nothing in the working tree is modified: everything is built under a temporary folder.
@@ -47,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from analysis import settings  # noqa: E402
 
 PY = sys.executable
-STEPS = ("data", "book", "fetch", "weights", "browser")
+STEPS = ("data", "release", "book", "fetch", "weights", "browser")
 FIRST_VISIT_LIMIT = 500 * 1000  # bytes gzipped (issue 12)
 NEXT_PAGE_LIMIT = 60 * 1000  # bytes gzipped, besides the page's own HTML
 LANDING = "intro.html"
@@ -88,6 +90,12 @@ def bench_data(work: Path) -> list[tuple[str, str]]:
         ("make data, cold cache (s)", f"{seconds:.1f}"),
         ("  files published / bytes", f"{len(files)} / {size:,}"),
     ]
+
+
+def bench_release() -> list[tuple[str, str]]:
+    env = dict(os.environ, FFH_SOURCE_MIRROR=str(mirror_dir()))
+    seconds = timed([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_release_day.py"], env=env)
+    return [("release day rehearsal: two pipeline runs + release_watch --apply (s)", f"{seconds:.1f}")]
 
 
 def bench_book(work: Path, data_dir: Path) -> tuple[list[tuple[str, str]], Path]:
@@ -335,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "data" not in skip:
             figures += bench_data(work)
+        if "release" not in skip:
+            figures += bench_release()
         if "book" not in skip:
             # the data just built, else the committed data/
             data_dir = work / "data" if (work / "data" / "datapackage.json").is_file() else settings.DATA_DIR
