@@ -48,6 +48,7 @@ from analysis.datasets import council_run_homes as council_module
 from analysis.datasets import homes_reconciliation as reconciliation
 from analysis.datasets import ownership_concentration as ownership
 from analysis.errors import GeographyError, ParseError
+from analysis.manifest import load_families
 from analysis.sources import ofsted
 from analysis.validate import validate
 
@@ -499,6 +500,53 @@ def test_workbook_with_an_extra_title_row_still_reads(tmp_path):
         sheet=wb.PROVIDER_PATTERN,
     )
     assert at_a5.equals(at_a4.with_columns(pl.col("file_row") + 1))
+
+
+def test_workbook_named_in_the_manifest_is_read_with_its_sheet_pattern(tmp_path):
+    """A manifest row for a workbook names the sheet to read (column `sheet`: the family's sheet pattern in
+    data/reference/source_families.csv); the homes dataset reads that sheet."""
+    [pattern] = load_families()[PL].sheet_patterns
+    book = wb.write_ods(tmp_path / "childrens-social-care-2025.ods", wb.ofsted_workbook())
+    file = manifest_file(book, PL, "2025-03-31", ID_2025, sheet=pattern)
+    sources = SourceFiles({ID_2025: file.source}, {ID_2025: book})
+    homes = homes_module.parse_snapshots([sources.get(ID_2025)], sources)
+    expected = ofsted.parse_homes(book, ID_2025, SNAPSHOT_2025, sheet=wb.PROVIDER_PATTERN)
+    assert homes.drop("correction").equals(expected)
+    assert homes["correction"].null_count() == homes.height
+
+
+def test_joiners_leavers_workbook_named_in_the_manifest_is_read_with_its_sheet_pattern(tmp_path, mirror_dir):
+    """The openings-and-closures dataset reads the sheet its manifest row names, as the homes dataset does."""
+    from analysis.datasets import councils as councils_module
+
+    [pattern] = load_families()[JL].sheet_patterns
+    book = wb.write_ods(tmp_path / "childrens-social-care-2025.ods", wb.ofsted_workbook())
+    file = manifest_file(book, JL, "2024-04-01/2025-03-31", "ofsted-joiners-leavers-2024-25", sheet=pattern)
+    geo = [s for s in MANIFEST.values() if s.family in geography.GEO_FAMILIES]
+    sources = SourceFiles(
+        {file.source_id: file.source, **{s.source_id: s for s in geo}},
+        {file.source_id: book, **{s.source_id: mirror_dir / s.archive_path for s in geo}},
+    )
+    frame = flows_module.build(sources, councils=councils_module.build(sources))
+    # read off tests/workbooks.py: SC333333 joined (Wigan, private, 2 places), 2345678 left (Bolton, voluntary,
+    # 6 places); the fostering agency is not a home
+    england = frame.filter(
+        pl.col("geographic_level") == "National",
+        pl.col("provision_type") == by_area.ALL_TYPES,
+        pl.col("sector") == by_area.ALL_SECTORS,
+    ).row(0, named=True)
+    assert (england["year_end_date"], england["opened"], england["closed"]) == (date(2025, 3, 31), 1, 1)
+    assert (england["opened_places"], england["closed_places"]) == (2, 6)
+    councils = frame.filter(
+        pl.col("geographic_level") == "Local authority",
+        pl.col("provision_type") == by_area.ALL_TYPES,
+        pl.col("sector") == by_area.ALL_SECTORS,
+        (pl.col("opened") > 0) | (pl.col("closed") > 0),
+    )
+    assert sorted(councils.select("la_name", "opened", "closed").rows()) == [
+        ("Bolton", 0, 1),
+        ("Wigan", 1, 0),
+    ]
 
 
 @pytest.mark.parametrize(
