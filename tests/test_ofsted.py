@@ -1,45 +1,104 @@
 """Ofsted children's homes: the parser on every real file's layout, small fixtures for each trap and failure,
 the homes dataset, the summaries and the reconciliation against published totals.
 
+Real files are the manifest's Ofsted rows (families ofsted:providers_places, ofsted:provider_level and
+ofsted:joiners_leavers) in the sources' archive (the `mirror_dir` fixture), handed to the readers as the
+pipeline hands them (analysis.datasets.SourceFiles: manifest rows with the corrections of
+data/reference/corrections.csv applied). Small fixture files are read as a manifest row of the family they
+imitate.
+
 Expected figures and where they come from:
-- 31 March 2018: 2,209 children's homes, 423 run by councils: Ofsted "Children's social care data in England
-  2018", main findings (shared/DATA-MAP.md); the providers-and-places list for that date holds that count
-  (shared/upstream/README.md). The provider-level list for the date holds 2,123 (shared/upstream/README.md).
-- 31 August 2024 providers-and-places list: 3,491 homes of all types (shared/upstream/README.md).
-- 31 March 2017: 2,145 homes, 434 council-run; 31 March 2023: 2,880 homes, 10,818 places (DATA-MAP.md).
-- Header rows and column names: read off each file (`head` of the CSV), listed in HEADER_ROWS below.
-- Per-file counts of homes are cross-checked against a plain count made here with the csv module.
+- 31 March 2017: 2,145 homes, 434 run by councils; 31 March 2018: 2,209 homes, 423 run by councils: Ofsted,
+  "Children's social care data in England 2017 to 2018: main findings". The providers-and-places list dated
+  31 March 2018 holds that count.
+- 31 March 2019: 2,304 homes, 418 run by councils: Ofsted, "Children's Social Care in England 2019", main findings.
+- 31 March 2023: 2,880 homes, 10,818 places (children's homes other than short-break-only homes, secure homes and
+  residential special schools): Ofsted, "Main findings: children's social care in England 2023".
+- 30 September 2013: 2,067 homes: Ofsted official statistics on children's social care providers (March 2014).
+- The provider-level list dated 31 March 2018 holds 2,123 homes (counted in the archive file); the
+  providers-and-places list labelled 31 August 2024 holds 3,491 homes of all types, the figure Ofsted reported
+  for 31 March 2024 (the evidence of its date correction in data/reference/corrections.csv).
+- The DfE population file (ons_mid-year_population_estimates_2012_to_2024.csv): England, 2017, 11,716,740;
+  Buckinghamshire E10000002, 2019, 122,137 (read off the archive file).
+- Header rows and column names: read off each file (the first lines of the CSV), listed in HEADER_ROWS below.
+- Per-file counts of homes, council-run homes and places are cross-checked against a plain count made here with
+  the csv module.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 import workbooks as wb
+from mirror_sources import MANIFEST, of_families, source_files
 
-from analysis import geography, settings
-from analysis.datasets import SourceFiles
+from analysis import geography, pipeline
+from analysis.datasets import SourceFile, SourceFiles, load_datasets
 from analysis.datasets import childrens_homes as homes_module
 from analysis.datasets import childrens_homes_by_area as by_area
+from analysis.datasets import childrens_homes_openings_closures as flows_module
+from analysis.datasets import childrens_homes_supply as supply_module
 from analysis.datasets import council_run_homes as council_module
 from analysis.datasets import homes_reconciliation as reconciliation
 from analysis.datasets import ownership_concentration as ownership
 from analysis.errors import GeographyError, ParseError
-from analysis.manifest import load_sources
+from analysis.manifest import load_families
 from analysis.sources import ofsted
 from analysis.validate import validate
 
-MIRROR = settings.DEFAULT_MIRROR
-SOURCES = load_sources()
+PP = ofsted.PROVIDERS_PLACES_FAMILY
+PL = ofsted.PROVIDER_LEVEL_FAMILY
+JL = ofsted.JOINERS_LEAVERS_FAMILY
+SNAPSHOT_IDS = [s.source_id for s in of_families(PP, PL)]
+JOINERS_LEAVERS_IDS = [s.source_id for s in of_families(JL)]
+DATASET_NAMES = [
+    "childrens_homes",
+    "homes_reconciliation",
+    "childrens_homes_by_area",
+    "council_run_homes",
+    "ownership_concentration",
+    "childrens_homes_largest_owners",
+    "childrens_homes_supply",
+    "childrens_homes_openings_closures",
+]
 
 
-def path_of(source_id: str) -> Path:
-    return MIRROR / SOURCES[source_id].mirror_path
+@pytest.fixture(scope="module")
+def files(mirror_dir: Path) -> SourceFiles:
+    """Every manifest row as a fetched file of the archive, with the committed reference tables."""
+    return source_files(mirror_dir)
+
+
+def homes_of(files: SourceFiles, source_id: str) -> pl.DataFrame:
+    """One real list's children's homes, read as childrens_homes reads it."""
+    file = files.get(source_id)
+    return ofsted.parse_homes(file.path, file.source_id, ofsted.snapshot_file(file))
+
+
+def manifest_file(
+    path: Path, family: str, reference_period: str, source_id: str, *, sheet: str = ""
+) -> SourceFile:
+    """A fixture file as a manifest row of `family` (like the family's real rows, with its own name and date)."""
+    template = next(s for s in MANIFEST.values() if s.family == family)
+    source = replace(
+        template,
+        source_id=source_id,
+        release=reference_period.rsplit("/", 1)[-1],
+        release_title=f"fixture {reference_period}",
+        reference_period=reference_period,
+        file_name=path.name,
+        archive_path=f"fixture/{path.name}",
+        sheet=sheet,
+        expected_bytes=None,
+        expected_sha256="",
+    )
+    return SourceFile(source, path)
 
 
 # Row (0-based) of the header in each real file, read off the files: title rows above it from 2022, the
@@ -61,21 +120,22 @@ HEADER_ROWS = {
     "ofsted-provider-level-2024-03-31": 3,
     "ofsted-providers-places-2024-08-31": 0,
 }
-# Which optional columns each file has (read off the headers).
+# Which optional columns each file has (read off the headers): places in every list but 2015, the owning
+# organisation from 2018, inspection judgements in the provider-level lists only.
 HAS_PLACES = set(HEADER_ROWS) - {"ofsted-provider-level-2015-03-31"}
-HAS_OWNER = {s for s in HEADER_ROWS if ofsted.snapshot_file(s).snapshot_date >= date(2018, 3, 31)}
-HAS_JUDGEMENT = {s for s in HEADER_ROWS if ofsted.snapshot_file(s).kind == ofsted.PROVIDER_LEVEL}
+HAS_OWNER = {s for s in HEADER_ROWS if MANIFEST[s].as_at >= date(2018, 3, 31)}
+HAS_JUDGEMENT = {s for s in HEADER_ROWS if MANIFEST[s].family == PL}
 
 
-def test_every_snapshot_source_is_listed():
-    assert sorted(HEADER_ROWS) == sorted(ofsted.SNAPSHOT_SOURCE_IDS)
-    listed = {s for s in SOURCES if s.startswith(("ofsted-provider-level-", "ofsted-providers-places-"))}
-    assert listed == set(ofsted.SNAPSHOT_SOURCE_IDS)
+def test_every_snapshot_list_of_the_manifest_is_listed_here():
+    """A new list in data/sources.csv needs its header row read off the file and added to HEADER_ROWS."""
+    assert sorted(HEADER_ROWS) == sorted(SNAPSHOT_IDS)
+    assert set(ofsted.SNAPSHOT_FAMILIES) == {PP, PL}
 
 
-def _plain_count(path: Path) -> tuple[int, int]:
-    """Children's homes and council-run ones, counted here without the parser: decode, find the row with 'URN',
-    count rows whose provision type is one of the children's-home labels (any capitalisation)."""
+def _plain_count(path: Path) -> tuple[int, int, int | None]:
+    """Children's homes, council-run ones and their places, counted here without the parser: decode, find the row
+    with 'URN', count rows whose provision type is one of the children's-home labels (any capitalisation)."""
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -93,25 +153,28 @@ def _plain_count(path: Path) -> tuple[int, int]:
         "residential special school (>295 days/year)",
     }
     homes = [r for r in rows[start + 1 :] if r and r[kind].lower() in labels]
-    return len(homes), sum(1 for r in homes if r[sector].lower() == "local authority")
+    column = next((header.index(n) for n in ("places", "max/estimated places") if n in header), None)
+    places = None if column is None else sum(int(r[column]) for r in homes)
+    return len(homes), sum(1 for r in homes if r[sector].lower() == "local authority"), places
 
 
-@pytest.mark.parametrize("source_id", ofsted.SNAPSHOT_SOURCE_IDS)
-def test_parser_reads_every_real_layout(source_id):
-    path = path_of(source_id)
-    text = ofsted.decode_text(path.read_bytes(), source_id, path.name)
+@pytest.mark.parametrize("source_id", SNAPSHOT_IDS)
+def test_parser_reads_every_real_layout(files, source_id):
+    file = files.get(source_id)
+    text = ofsted.decode_text(file.path.read_bytes(), source_id, file.name)
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    assert ofsted.find_header_row(rows, source_id, path.name) == HEADER_ROWS[source_id]
+    assert ofsted.find_header_row(rows, source_id, file.name) == HEADER_ROWS[source_id]
 
-    homes = ofsted.parse_homes(path, source_id)
-    snapshot = ofsted.snapshot_file(source_id)
-    assert homes["snapshot_date"].unique().to_list() == [snapshot.snapshot_date]
+    homes = homes_of(files, source_id)
+    assert homes["snapshot_date"].unique().to_list() == [file.source.as_at]
+    assert set(homes["snapshot_kind"]) == {ofsted.SNAPSHOT_FAMILIES[file.source.family]}
     assert set(homes["provision_type"]) <= set(ofsted.CHILDRENS_HOME_TYPES)
     assert set(homes["sector"]) <= set(ofsted.HOME_SECTORS)
     assert homes["urn"].is_unique().all()
     assert homes["urn"].str.contains(ofsted.URN_PATTERN).all()
-    # the same count as a plain count of the file
-    expected_homes, expected_council = _plain_count(path)
+    assert set(homes["source_id"]) == {source_id}
+    # the same counts as a plain count of the file
+    expected_homes, expected_council, expected_places = _plain_count(file.path)
     assert homes.height == expected_homes
     assert homes.filter(pl.col("sector") == "Local authority").height == expected_council
     # optional columns present exactly where the file has them
@@ -119,54 +182,59 @@ def test_parser_reads_every_real_layout(source_id):
     assert (homes["owner_name_published"].null_count() < homes.height) == (source_id in HAS_OWNER)
     assert (homes["latest_overall_judgement"].null_count() < homes.height) == (source_id in HAS_JUDGEMENT)
     if source_id in HAS_PLACES:
+        assert homes["places"].sum() == expected_places
         assert homes["places"].min() >= 1 and homes["places"].max() <= 100
 
 
-def test_counts_stated_in_the_readme_and_publications():
-    pp_2018 = ofsted.parse_homes(
-        path_of("ofsted-providers-places-2018-03-31"), "ofsted-providers-places-2018-03-31"
-    )
+def test_counts_stated_in_the_publications(files):
+    pp_2018 = homes_of(files, "ofsted-providers-places-2018-03-31")
     assert pp_2018.height == 2209  # Ofsted published total, 31 March 2018
     assert pp_2018.filter(pl.col("sector") == "Local authority").height == 423  # published, council-run
-    pl_2018 = ofsted.parse_homes(
-        path_of("ofsted-provider-level-2018-03-31"), "ofsted-provider-level-2018-03-31"
-    )
-    assert pl_2018.height == 2123  # README: the provider-level list's count
-    pp_2024 = ofsted.parse_homes(
-        path_of("ofsted-providers-places-2024-08-31"), "ofsted-providers-places-2024-08-31"
-    )
-    assert pp_2024.height == 3491  # README
+    assert homes_of(files, "ofsted-provider-level-2018-03-31").height == 2123  # counted in the archive file
+    assert homes_of(files, "ofsted-providers-places-2024-08-31").height == 3491  # reported for 31 March 2024
 
 
-def test_2014_and_2015_label_for_residential_special_schools_is_mapped():
-    homes = ofsted.parse_homes(
-        path_of("ofsted-provider-level-2015-03-31"), "ofsted-provider-level-2015-03-31"
-    )
+def test_list_labelled_31_august_2024_is_dated_31_march_2024(files):
+    """data/reference/corrections.csv re-dates the list; its evidence is checked here on the file itself: no home
+    in it was registered after 31 March 2024."""
+    source_id = "ofsted-providers-places-2024-08-31"
+    assert MANIFEST[source_id].as_at == date(2024, 8, 31)  # as Ofsted labels it
+    snapshot = ofsted.snapshot_file(files.get(source_id))
+    assert snapshot == ofsted.OfstedSnapshotFile(source_id, ofsted.PROVIDERS_PLACES, date(2024, 3, 31))
+    assert "corrected: published 2024-08-31, 2024-03-31 here" in files.get(source_id).source.note
+    homes = homes_of(files, source_id)
+    assert set(homes["snapshot_date"]) == {date(2024, 3, 31)}
+    assert homes["registration_date"].max() <= date(2024, 3, 31)
+    # the list a year earlier does hold registrations made between April and August
+    earlier = homes_of(files, "ofsted-providers-places-2023-08-31")
+    assert earlier["registration_date"].max() > date(2023, 3, 31)
+
+
+def test_2014_and_2015_label_for_residential_special_schools_is_mapped(files):
+    homes = homes_of(files, "ofsted-provider-level-2015-03-31")
     assert ofsted.RSS_CHILDRENS_HOME in set(homes["provision_type"])
     # the 2015 'Region' column holds Ofsted's own regions, not government office regions: not read
     assert homes["region_name_published"].null_count() == homes.height
 
 
-def test_short_break_values_by_layout():
-    y2017 = ofsted.parse_homes(
-        path_of("ofsted-provider-level-2017-03-31"), "ofsted-provider-level-2017-03-31"
-    )
+def test_short_break_values_by_layout(files):
+    y2017 = homes_of(files, "ofsted-provider-level-2017-03-31")
     assert y2017["short_break_only"].null_count() == 0 and y2017["short_break_only"].any()
-    y2018 = ofsted.parse_homes(
-        path_of("ofsted-providers-places-2018-03-31"), "ofsted-providers-places-2018-03-31"
-    )
+    y2018 = homes_of(files, "ofsted-providers-places-2018-03-31")
     assert y2018["short_break_only"].null_count() == y2018.height  # not published in 2018
 
 
-@pytest.mark.parametrize("source_id", ofsted.SNAPSHOT_SOURCE_IDS)
-def test_every_la_name_in_every_list_maps(source_id):
+@pytest.mark.parametrize("source_id", SNAPSHOT_IDS)
+def test_every_la_name_in_every_list_maps(files, source_id):
     """Every provider's LA name (homes and other providers) maps to a council on the list's date."""
-    providers = ofsted.read_provider_list(path_of(source_id), source_id)
-    on = ofsted.snapshot_file(source_id).snapshot_date
+    file = files.get(source_id)
+    providers = ofsted.read_provider_list(file.path, source_id)
+    on = ofsted.snapshot_file(file).snapshot_date
     names = set(providers["la_name_published"].str.strip_chars()) - {""}
     assert names
+    geo = files.geo_files()
     for name in sorted(names):
-        match = geography.la_code_for_name(name, on, source=source_id)
+        match = geography.la_code_for_name(name, on, source=source_id, files=geo)
         assert match.gss_code.startswith(("E06", "E08", "E09", "E10")) and match.region_code.startswith("E12")
 
 
@@ -176,17 +244,26 @@ def test_every_la_name_in_every_list_maps(source_id):
 GOOD_HEADER = (
     "Web link,URN,Provision type,Local authority,Government Office Region,Sector,Places,Organisation name"
 )
+FIXTURE_ID = "ofsted-providers-places-fixture"
 
 
-def write(
-    tmp_path: Path, text: str, name: str = "providers-places-2018-03-31.csv", encoding: str = "utf-8"
-) -> Path:
+def fixture_list(
+    tmp_path: Path,
+    text: str,
+    *,
+    name: str = "providers-places-2018-03-31.csv",
+    encoding: str = "utf-8",
+    family: str = PP,
+    reference_period: str = "2018-03-31",
+    source_id: str = FIXTURE_ID,
+) -> SourceFile:
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
-    return path
+    return manifest_file(path, family, reference_period, source_id)
 
 
-FIXTURE_ID = "ofsted-providers-places-2018-03-31"
+def parse(file: SourceFile, sheet: str | None = None) -> pl.DataFrame:
+    return ofsted.parse_homes(file.path, file.source_id, ofsted.snapshot_file(file), sheet=sheet)
 
 
 def test_title_rows_super_header_newlines_and_cp1252(tmp_path):
@@ -202,8 +279,7 @@ def test_title_rows_super_header_newlines_and_cp1252(tmp_path):
         "x,SC111111,Independent Fostering Agency,Kent,South East,Private,,B Ltd,\r\n"
         ",,,,,,,,\r\n"
     )
-    path = write(tmp_path, text, encoding="cp1252")
-    homes = ofsted.parse_homes(path, FIXTURE_ID)
+    homes = parse(fixture_list(tmp_path, text, encoding="cp1252"))
     assert homes["urn"].to_list() == ["1234567", "SC123456", "SC654321"]
     assert homes["provision_type"].to_list() == [
         ofsted.SECURE_CHILDRENS_HOME,
@@ -214,6 +290,8 @@ def test_title_rows_super_header_newlines_and_cp1252(tmp_path):
     assert homes["places"].to_list() == [8, 4, 12]
     assert homes["owner_name_published"].to_list() == ["Leeds City Council", "Bristol City Council", "A Ltd"]
     assert homes["file_row"].to_list() == [6, 5, 7]
+    assert set(homes["snapshot_date"]) == {date(2018, 3, 31)}  # from the manifest row, not the file name
+    assert set(homes["snapshot_kind"]) == {ofsted.PROVIDERS_PLACES}
 
 
 @pytest.mark.parametrize(
@@ -280,26 +358,37 @@ def test_title_rows_super_header_newlines_and_cp1252(tmp_path):
     ],
 )
 def test_bad_files_raise_parse_error_naming_file_and_check(tmp_path, text, check):
-    path = write(tmp_path, text)
+    file = fixture_list(tmp_path, text)
     with pytest.raises(ParseError) as raised:
-        ofsted.parse_homes(path, FIXTURE_ID)
+        parse(file)
     assert raised.value.check == check
-    assert raised.value.file == path.name and raised.value.source_id == FIXTURE_ID
+    assert raised.value.file == "providers-places-2018-03-31.csv" and raised.value.source_id == FIXTURE_ID
+    assert FIXTURE_ID in str(raised.value) and check in str(raised.value)
 
 
 def test_judgement_and_short_break_tables(tmp_path):
     header = "URN,Provision type,Local authority,Sector,Places,Short breaks only,Inspection date,Overall effectiveness"
-    good = write(
-        tmp_path,
-        header
-        + "\nSC123456,Children's home,Kent,Private,4,Short breaks only,01/02/2017,Requires Improvement to be good\n"
-        "SC123457,Children's home,Kent,Private,4,Long term care only,,\n",
-        name="provider-level-2017-03-31.csv",
+
+    def provider_level(body: str) -> SourceFile:
+        return fixture_list(
+            tmp_path,
+            header + "\n" + body,
+            name="provider-level-2017-03-31.csv",
+            family=PL,
+            reference_period="2017-03-31",
+            source_id="ofsted-provider-level-fixture",
+        )
+
+    homes = parse(
+        provider_level(
+            "SC123456,Children's home,Kent,Private,4,Short breaks only,01/02/2017,Requires Improvement to be good\n"
+            "SC123457,Children's home,Kent,Private,4,Long term care only,,\n"
+        )
     )
-    homes = ofsted.parse_homes(good, "ofsted-provider-level-2017-03-31")
     assert homes["short_break_only"].to_list() == [True, False]
     assert homes["latest_overall_judgement"].to_list() == ["Requires improvement to be good", None]
     assert homes["latest_inspection_date"].to_list() == [date(2017, 2, 1), None]
+    assert set(homes["snapshot_kind"]) == {ofsted.PROVIDER_LEVEL}
     for bad_row, check in [
         ("SC123456,Children's home,Kent,Private,4,Sometimes,,", "known short-break values"),
         ("SC123456,Children's home,Kent,Private,4,,01/02/2017,Brilliant", "known overall judgements"),
@@ -308,21 +397,46 @@ def test_judgement_and_short_break_tables(tmp_path):
             "latest_inspection_date is a dd/mm/yyyy date",
         ),
     ]:
-        path = write(tmp_path, header + "\n" + bad_row + "\n", name="provider-level-2017-03-31.csv")
         with pytest.raises(ParseError) as raised:
-            ofsted.parse_homes(path, "ofsted-provider-level-2017-03-31")
+            parse(provider_level(bad_row + "\n"))
         assert raised.value.check == check
 
 
 def test_undecodable_bytes_raise(tmp_path):
-    path = write(tmp_path, "")
-    path.write_bytes(GOOD_HEADER.encode() + b"\nx,SC123456,Children\x81s home,Kent,South East,Private,4,A\n")
+    file = fixture_list(tmp_path, "")
+    file.path.write_bytes(
+        GOOD_HEADER.encode() + b"\nx,SC123456,Children\x81s home,Kent,South East,Private,4,A\n"
+    )
     with pytest.raises(ParseError) as raised:
-        ofsted.parse_homes(path, FIXTURE_ID)
+        parse(file)
     assert raised.value.check == "text encoding is UTF-8, Windows-1252 or UTF-16 with a byte order mark"
     # byte 0x81 is undefined in Windows-1252; it sits on line 2, at this offset:
     offset = len(GOOD_HEADER) + 1 + len("x,SC123456,Children")
     assert raised.value.detail == f"byte {offset + 1} (0x81, line 2) is neither UTF-8 nor Windows-1252"
+
+
+def test_kind_and_date_come_from_the_manifest_row(tmp_path):
+    """parse_homes is told the list's kind and date (snapshot_file of its manifest row): a file whose manifest row
+    is not a list at a date is refused, whatever its name says."""
+    text = GOOD_HEADER + "\nx,SC123456,Children's home,Kent,South East,Private,4,A\n"
+    provider_level = fixture_list(
+        tmp_path, text, name="csc-data.csv", family=PL, reference_period="2025-03-31", source_id="csc"
+    )
+    assert ofsted.snapshot_file(provider_level) == ofsted.OfstedSnapshotFile(
+        "csc", ofsted.PROVIDER_LEVEL, date(2025, 3, 31)
+    )
+    joiners = fixture_list(
+        tmp_path,
+        text,
+        name="csc-data.csv",
+        family=JL,
+        reference_period="2024-04-01/2025-03-31",
+        source_id="csc",
+    )
+    with pytest.raises(
+        ValueError, match="'csc' \\(family ofsted:joiners_leavers\\) is not an Ofsted list at a date"
+    ):
+        ofsted.snapshot_file(joiners)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -330,14 +444,15 @@ def test_undecodable_bytes_raise(tmp_path):
 
 WORKBOOK_WRITERS = {"xlsx": wb.write_xlsx, "ods": wb.write_ods}
 ID_2025 = "ofsted-provider-level-2025-03-31"
+SNAPSHOT_2025 = ofsted.OfstedSnapshotFile(ID_2025, ofsted.PROVIDER_LEVEL, date(2025, 3, 31))
 
 
 @pytest.mark.parametrize("kind", sorted(WORKBOOK_WRITERS))
 def test_workbook_sheet_gives_the_same_homes_as_its_csv_export(tmp_path, kind):
     book = WORKBOOK_WRITERS[kind](tmp_path / f"csc-2025.{kind}", wb.ofsted_workbook())
-    from_book = ofsted.parse_homes(book, ID_2025, sheet=wb.PROVIDER_PATTERN)
+    from_book = ofsted.parse_homes(book, ID_2025, SNAPSHOT_2025, sheet=wb.PROVIDER_PATTERN)
     export = wb.csv_export(tmp_path / "provider-level-2025-03-31.csv", wb.provider_sheet_rows(), "cp1252")
-    from_csv = ofsted.parse_homes(export, ID_2025)
+    from_csv = ofsted.parse_homes(export, ID_2025, SNAPSHOT_2025)
     assert from_book.equals(from_csv)
     # and what both hold, read off tests/workbooks.py: the fostering agency left out, the table at A4
     assert from_book.select(
@@ -371,27 +486,67 @@ def test_workbook_sheet_gives_the_same_homes_as_its_csv_export(tmp_path, kind):
 
 def test_workbook_with_an_extra_title_row_still_reads(tmp_path):
     at_a4 = ofsted.parse_homes(
-        wb.write_ods(tmp_path / "a4.ods", wb.ofsted_workbook()), ID_2025, sheet=wb.PROVIDER_PATTERN
+        wb.write_ods(tmp_path / "a4.ods", wb.ofsted_workbook()),
+        ID_2025,
+        SNAPSHOT_2025,
+        sheet=wb.PROVIDER_PATTERN,
     )
     rows = wb.provider_sheet_rows(title_rows=4)
     assert rows[4] == wb.PROVIDER_HEADER  # the table at A5
     at_a5 = ofsted.parse_homes(
-        wb.write_ods(tmp_path / "a5.ods", wb.ofsted_workbook(rows)), ID_2025, sheet=wb.PROVIDER_PATTERN
+        wb.write_ods(tmp_path / "a5.ods", wb.ofsted_workbook(rows)),
+        ID_2025,
+        SNAPSHOT_2025,
+        sheet=wb.PROVIDER_PATTERN,
     )
     assert at_a5.equals(at_a4.with_columns(pl.col("file_row") + 1))
 
 
-def test_workbook_source_id_without_a_date_takes_date_and_kind(tmp_path):
-    book = wb.write_xlsx(tmp_path / "csc-2025.xlsx", wb.ofsted_workbook())
-    by_id = ofsted.parse_homes(book, ID_2025, sheet=wb.PROVIDER_PATTERN)
-    given = ofsted.parse_homes(
-        book, "ofsted-csc-data-2025", date(2025, 3, 31), ofsted.PROVIDER_LEVEL, wb.PROVIDER_PATTERN
+def test_workbook_named_in_the_manifest_is_read_with_its_sheet_pattern(tmp_path):
+    """A manifest row for a workbook names the sheet to read (column `sheet`: the family's sheet pattern in
+    data/reference/source_families.csv); the homes dataset reads that sheet."""
+    [pattern] = load_families()[PL].sheet_patterns
+    book = wb.write_ods(tmp_path / "childrens-social-care-2025.ods", wb.ofsted_workbook())
+    file = manifest_file(book, PL, "2025-03-31", ID_2025, sheet=pattern)
+    sources = SourceFiles({ID_2025: file.source}, {ID_2025: book})
+    homes = homes_module.parse_snapshots([sources.get(ID_2025)], sources)
+    expected = ofsted.parse_homes(book, ID_2025, SNAPSHOT_2025, sheet=wb.PROVIDER_PATTERN)
+    assert homes.drop("correction").equals(expected)
+    assert homes["correction"].null_count() == homes.height
+
+
+def test_joiners_leavers_workbook_named_in_the_manifest_is_read_with_its_sheet_pattern(tmp_path, mirror_dir):
+    """The openings-and-closures dataset reads the sheet its manifest row names, as the homes dataset does."""
+    from analysis.datasets import councils as councils_module
+
+    [pattern] = load_families()[JL].sheet_patterns
+    book = wb.write_ods(tmp_path / "childrens-social-care-2025.ods", wb.ofsted_workbook())
+    file = manifest_file(book, JL, "2024-04-01/2025-03-31", "ofsted-joiners-leavers-2024-25", sheet=pattern)
+    geo = [s for s in MANIFEST.values() if s.family in geography.GEO_FAMILIES]
+    sources = SourceFiles(
+        {file.source_id: file.source, **{s.source_id: s for s in geo}},
+        {file.source_id: book, **{s.source_id: mirror_dir / s.archive_path for s in geo}},
     )
-    assert given.equals(by_id.with_columns(pl.lit("ofsted-csc-data-2025").alias("source_id")))
-    with pytest.raises(ValueError, match="not an Ofsted provider-level"):
-        ofsted.parse_homes(book, "ofsted-csc-data-2025", sheet=wb.PROVIDER_PATTERN)
-    with pytest.raises(ValueError, match="kind 'homes'"):
-        ofsted.parse_homes(book, "ofsted-csc-data-2025", date(2025, 3, 31), "homes", wb.PROVIDER_PATTERN)
+    frame = flows_module.build(sources, councils=councils_module.build(sources))
+    # read off tests/workbooks.py: SC333333 joined (Wigan, private, 2 places), 2345678 left (Bolton, voluntary,
+    # 6 places); the fostering agency is not a home
+    england = frame.filter(
+        pl.col("geographic_level") == "National",
+        pl.col("provision_type") == by_area.ALL_TYPES,
+        pl.col("sector") == by_area.ALL_SECTORS,
+    ).row(0, named=True)
+    assert (england["year_end_date"], england["opened"], england["closed"]) == (date(2025, 3, 31), 1, 1)
+    assert (england["opened_places"], england["closed_places"]) == (2, 6)
+    councils = frame.filter(
+        pl.col("geographic_level") == "Local authority",
+        pl.col("provision_type") == by_area.ALL_TYPES,
+        pl.col("sector") == by_area.ALL_SECTORS,
+        (pl.col("opened") > 0) | (pl.col("closed") > 0),
+    )
+    assert sorted(councils.select("la_name", "opened", "closed").rows()) == [
+        ("Bolton", 0, 1),
+        ("Wigan", 1, 0),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -404,7 +559,7 @@ def test_workbook_source_id_without_a_date_takes_date_and_kind(tmp_path):
 def test_workbook_sheet_pattern_matching_two_sheets_or_none(tmp_path, sheet, found):
     book = wb.write_ods(tmp_path / "csc-2025.ods", wb.ofsted_workbook())
     with pytest.raises(ParseError) as raised:
-        ofsted.parse_homes(book, ID_2025, sheet=sheet)
+        ofsted.parse_homes(book, ID_2025, SNAPSHOT_2025, sheet=sheet)
     error = raised.value
     assert (error.source_id, error.file, error.check) == (ID_2025, "csc-2025.ods", "one sheet matches")
     assert error.detail.startswith(f"{found} match {sheet!r}; the workbook's sheets: ['Cover', 'Contents',")
@@ -416,7 +571,7 @@ def test_workbook_errors_name_the_sheet(tmp_path):
     header = wb.PROVIDER_HEADER + ["Star rating"]
     book = wb.write_xlsx(tmp_path / "csc-2025.xlsx", wb.ofsted_workbook(rows[:3] + [header] + rows[4:]))
     with pytest.raises(ParseError) as raised:
-        ofsted.parse_homes(book, ID_2025, sheet=wb.PROVIDER_PATTERN)
+        ofsted.parse_homes(book, ID_2025, SNAPSHOT_2025, sheet=wb.PROVIDER_PATTERN)
     error = raised.value
     assert (error.file, error.check) == (
         "csc-2025.xlsx [Provider_level_at_31_Mar_2025]",
@@ -429,7 +584,7 @@ def test_workbook_errors_name_the_sheet(tmp_path):
         tmp_path / "repeated.xlsx", wb.ofsted_workbook(rows[:6] + [wb.PROVIDER_HEADER] + rows[6:])
     )
     with pytest.raises(ParseError) as raised:
-        ofsted.parse_homes(repeated, ID_2025, sheet=wb.PROVIDER_PATTERN)
+        ofsted.parse_homes(repeated, ID_2025, SNAPSHOT_2025, sheet=wb.PROVIDER_PATTERN)
     assert (raised.value.file, raised.value.check, raised.value.detail) == (
         "repeated.xlsx [Provider_level_at_31_Mar_2025]",
         "header row appears once",
@@ -446,26 +601,33 @@ def test_joiners_and_leavers_from_a_workbook_sheet(tmp_path):
         ("2345678", 6, False, True, 6),
         ("SC333333", 2, True, False, 5),
     ]
+    assert set(flows["year_end_date"]) == {date(2025, 3, 31)}
 
 
 REAL_2024 = "ofsted-provider-level-2024-03-31"
 
 
-def _real_lines(source_id: str) -> list[bytes]:
-    raw = path_of(source_id).read_bytes()
+def _real_lines(files: SourceFiles, source_id: str) -> list[bytes]:
+    raw = files.get(source_id).path.read_bytes()
     lines = raw.split(b"\n")
     records = list(csv.reader(io.StringIO(raw.decode("cp1252"), newline="")))
     assert len(records) == len(lines) - (lines[-1] == b"")  # no quoted line breaks: line N is record N
     return lines
 
 
-def test_real_list_with_its_header_repeated(tmp_path):
-    lines = _real_lines(REAL_2024)
+def _copy(tmp_path: Path, content: bytes) -> SourceFile:
+    """A doctored copy of the real 2024 provider-level list, read as that list's manifest row."""
+    path = tmp_path / "provider-level-2024-03-31.csv"
+    path.write_bytes(content)
+    return SourceFile(MANIFEST[REAL_2024], path)
+
+
+def test_real_list_with_its_header_repeated(tmp_path, files):
+    lines = _real_lines(files, REAL_2024)
     assert lines[3].startswith(b"Web link,URN,")  # the header is record 4
-    path = write(tmp_path, "", name="provider-level-2024-03-31.csv")
-    path.write_bytes(b"\n".join(lines[:1000] + [lines[3]] + lines[1000:]))
+    copy = _copy(tmp_path, b"\n".join(lines[:1000] + [lines[3]] + lines[1000:]))
     with pytest.raises(ParseError) as raised:
-        ofsted.parse_homes(path, REAL_2024)
+        parse(copy)
     error = raised.value
     assert (error.source_id, error.file, error.check, error.detail) == (
         REAL_2024,
@@ -475,12 +637,11 @@ def test_real_list_with_its_header_repeated(tmp_path):
     )
 
 
-def test_real_list_header_only_and_cut_mid_row(tmp_path):
-    lines = _real_lines(REAL_2024)
-    path = write(tmp_path, "", name="provider-level-2024-03-31.csv")
-    path.write_bytes(b"\n".join(lines[:4]) + b"\n")
+def test_real_list_header_only_and_cut_mid_row(tmp_path, files):
+    lines = _real_lines(files, REAL_2024)
+    copy = _copy(tmp_path, b"\n".join(lines[:4]) + b"\n")
     with pytest.raises(ParseError) as raised:
-        ofsted.parse_homes(path, REAL_2024)
+        parse(copy)
     assert (raised.value.source_id, raised.value.file, raised.value.check, raised.value.detail) == (
         REAL_2024,
         "provider-level-2024-03-31.csv",
@@ -491,44 +652,54 @@ def test_real_list_header_only_and_cut_mid_row(tmp_path):
     assert header_cells == 40
     cut = lines[1999][: lines[1999].index(b",") + 4]  # record 2000 cut inside its URN
     assert cut == b"Ofsted Social Care Provider Webpage,124"
-    path.write_bytes(b"\n".join(lines[:1999]) + b"\n" + cut)
+    copy = _copy(tmp_path, b"\n".join(lines[:1999]) + b"\n" + cut)
     with pytest.raises(ParseError) as raised:
-        ofsted.parse_homes(path, REAL_2024)
+        parse(copy)
     assert (raised.value.check, raised.value.detail) == (
         "every row has the header's number of cells",
         "record 2000 has 2 cells, the header 40 (the file ends mid-row)",
     )
 
 
-def test_real_list_re_encoded_as_utf16_reads_identically(tmp_path):
-    raw = path_of(REAL_2024).read_bytes()
-    path = write(tmp_path, "", name="provider-level-2024-03-31.csv")
-    path.write_bytes(raw.decode("cp1252").encode("utf-16"))
-    assert ofsted.parse_homes(path, REAL_2024).equals(ofsted.parse_homes(path_of(REAL_2024), REAL_2024))
-    assert geography.ofsted_la_names_in_file(path) == geography.ofsted_la_names_in_file(path_of(REAL_2024))
+def test_real_list_re_encoded_as_utf16_reads_identically(tmp_path, files):
+    original = files.get(REAL_2024)
+    copy = _copy(tmp_path, original.path.read_bytes().decode("cp1252").encode("utf-16"))
+    assert copy.path.read_bytes()[:2] == b"\xff\xfe"
+    assert parse(copy).equals(homes_of(files, REAL_2024))
+    assert geography.ofsted_la_names_in_file(copy.path) == geography.ofsted_la_names_in_file(original.path)
 
 
 # --------------------------------------------------------------------------------------------------
-# The homes dataset
+# The homes dataset and the datasets built on it, as the pipeline builds them
 
 
 @pytest.fixture(scope="module")
-def source_files() -> SourceFiles:
-    ids = [s for s in SOURCES if s.startswith("ofsted-")]
-    return SourceFiles({s: path_of(s) for s in ids}, {s: SOURCES[s].release for s in ids})
+def built(files) -> dict[str, pl.DataFrame]:
+    """The Ofsted datasets and what they need (councils, population, childrens_homes_placements), built and
+    given their geography by the pipeline (pipeline.build_all)."""
+    return pipeline.build_all(pipeline.select_datasets(load_datasets(), DATASET_NAMES), files)
 
 
 @pytest.fixture(scope="module")
-def homes(source_files) -> pl.DataFrame:
-    return geography.complete_geography(homes_module.DATASET.build(source_files))
+def homes(built) -> pl.DataFrame:
+    return built["childrens_homes"]
 
 
-def test_chosen_list_per_date_prefers_providers_and_places():
-    chosen = homes_module.chosen_sources()
+def suite_report(dataset, frame: pl.DataFrame, files: SourceFiles):
+    """The dataset's expectation suite run on a frame, placeholders resolved from the run's files."""
+    return validate(dataset, frame, dataset.views(frame) if dataset.views else {}, source_files=files)
+
+
+def test_chosen_list_per_date_prefers_providers_and_places(files):
+    chosen = {day: f.source_id for day, f in homes_module.chosen_sources(files).items()}
     assert chosen[date(2018, 3, 31)] == "ofsted-providers-places-2018-03-31"
     assert chosen[date(2023, 8, 31)] == "ofsted-providers-places-2023-08-31"
     assert chosen[date(2019, 3, 31)] == "ofsted-provider-level-2019-03-31"
-    assert len(chosen) == 13
+    # the list labelled 31 August 2024 is dated 31 March 2024 (corrections.csv), where it is complete
+    assert chosen[date(2024, 3, 31)] == "ofsted-providers-places-2024-08-31"
+    assert date(2024, 8, 31) not in chosen
+    # 15 lists; 2018-03-31, 2023-08-31 and (corrected) 2024-03-31 have one of each kind: 12 dates
+    assert len(SNAPSHOT_IDS) == 15 and len(chosen) == 12
 
 
 def test_acceptance_31_march_2018_matches_ofsted_published_total(homes):
@@ -560,50 +731,58 @@ def test_homes_dataset_layout_and_geography(homes):
     assert homes["old_la_code"].null_count() == homes.height
     assert homes.select(pl.struct("snapshot_date", "urn").is_unique().all()).item()
     assert homes.equals(homes.sort("snapshot_date", "urn"))
-    row = homes.filter(pl.col("snapshot_date") == date(2024, 8, 31)).row(0, named=True)
-    assert row["time_identifier"] == "As at 31 August" and row["time_period"] == 2024
+    row = homes.filter(pl.col("snapshot_date") == date(2023, 8, 31)).row(0, named=True)
+    assert row["time_identifier"] == "As at 31 August" and row["time_period"] == 2023
+    row = homes.filter(pl.col("source_id") == "ofsted-providers-places-2024-08-31").row(0, named=True)
+    assert (row["snapshot_date"], row["time_identifier"], row["time_period"]) == (
+        date(2024, 3, 31),
+        "As at 31 March",
+        2024,
+    )
+    assert row["source_release"] == MANIFEST["ofsted-providers-places-2024-08-31"].release_title
     # 'Bristol City' (2014 spelling) and 'Bristol' are one council
     bristol = homes.filter(pl.col("la_name_published").is_in(["Bristol City", "Bristol"]))
+    assert set(bristol["la_name_published"]) == {"Bristol City", "Bristol"}
     assert set(bristol["new_la_code"]) == {"E06000023"}
 
 
-def test_homes_suite_passes_and_catches_a_repeated_urn(homes):
+def test_homes_suite_passes_and_catches_a_repeated_urn(homes, files):
     dataset = homes_module.DATASET
-    report = validate(dataset.name, homes, dataset.views(homes), key=dataset.key)
+    report = suite_report(dataset, homes, files)
     assert report.success, [o.as_dict() for o in report.failures]
     broken = pl.concat([homes, homes.head(1)])
-    report = validate(dataset.name, broken, dataset.views(broken), key=dataset.key)
+    report = suite_report(dataset, broken, files)
     failed = {(o.view, o.expectation) for o in report.failures}
     assert ("tidy", "expect_compound_columns_to_be_unique") in failed
     assert ("per_snapshot", "expect_column_values_to_be_between") in failed
 
 
-def test_region_disagreement_raises():
-    frame = pl.DataFrame(
+def _one_home(name: str, region: str) -> pl.DataFrame:
+    return pl.DataFrame(
         {
-            "la_name_published": ["Kent"],
+            "la_name_published": [name],
             "snapshot_date": [date(2018, 3, 31)],
-            "region_name_published": ["North West"],
+            "region_name_published": [region],
             "urn": ["SC123456"],
-            "source_id": ["test"],
+            "file_row": [7],
+            "source_id": ["ofsted-providers-places-2018-03-31"],
         }
     )
-    with pytest.raises(GeographyError, match="North West"):
-        homes_module.add_geography(frame)
 
 
-def test_unknown_la_name_raises():
-    frame = pl.DataFrame(
-        {
-            "la_name_published": ["Atlantis"],
-            "snapshot_date": [date(2018, 3, 31)],
-            "region_name_published": ["North West"],
-            "urn": ["SC123456"],
-            "source_id": ["test"],
-        }
-    )
-    with pytest.raises(GeographyError, match="Atlantis"):
-        homes_module.add_geography(frame)
+def test_region_disagreement_raises(files):
+    with pytest.raises(GeographyError, match="North West") as raised:
+        homes_module.add_geography(_one_home("Kent", "North West"), files)
+    assert "SC123456" in str(raised.value) and "Kent" in str(raised.value)
+
+
+def test_unknown_la_name_raises_naming_source_file_and_record(files):
+    with pytest.raises(GeographyError, match="Atlantis") as raised:
+        homes_module.add_geography(_one_home("Atlantis", "North West"), files)
+    message = str(raised.value)
+    assert "'ofsted-providers-places-2018-03-31'" in message
+    assert "'providers-places-2018-03-31.csv'" in message
+    assert "record 7 (URN SC123456)" in message and "local authority name known" in message
 
 
 def test_owner_names_merge_spellings_only():
@@ -624,8 +803,8 @@ def test_owner_names_merge_spellings_only():
 
 
 @pytest.fixture(scope="module")
-def reconciled(source_files) -> pl.DataFrame:
-    return geography.complete_geography(reconciliation.DATASET.build(source_files))
+def reconciled(built) -> pl.DataFrame:
+    return built["homes_reconciliation"]
 
 
 def test_reconciliation_states_each_difference(reconciled):
@@ -643,28 +822,36 @@ def test_reconciliation_states_each_difference(reconciled):
     assert pp["used_in_childrens_homes"] and "the same as the published 2,209" in pp["difference_in_words"]
 
     provider_level = row(date(2018, 3, 31), "ofsted-provider-level-2018-03-31")
-    assert (provider_level["homes_in_file"], provider_level["homes_difference"]) == (2123, -86)
+    assert (provider_level["homes_in_file"], provider_level["homes_difference"]) == (2123, 2123 - 2209)
     assert "86 fewer than the published 2,209" in provider_level["difference_in_words"]
     assert not provider_level["used_in_childrens_homes"]
 
     march_2017 = row(date(2017, 3, 31), "ofsted-provider-level-2017-03-31")
     assert (march_2017["published_homes"], march_2017["published_council_run_homes"]) == (2145, 434)
+    march_2019 = row(date(2019, 3, 31), "ofsted-provider-level-2019-03-31")
+    assert (march_2019["published_homes"], march_2019["published_council_run_homes"]) == (2304, 418)
     march_2023 = row(date(2023, 3, 31), "ofsted-provider-level-2023-03-31")
     assert (march_2023["published_homes"], march_2023["published_places"]) == (2880, 10818)
     assert "places" in march_2023["difference_in_words"]
+    assert "see homes_rebuilt_totals" in march_2023["difference_in_words"]  # published on another definition
 
     sep_2013 = row(date(2013, 9, 30), None)
     assert sep_2013["published_homes"] == 2067 and "No Ofsted list" in sep_2013["difference_in_words"]
-    aug_2024 = row(date(2024, 8, 31), "ofsted-providers-places-2024-08-31")
-    assert aug_2024["homes_in_file"] == 3491 and "date label may be wrong" in aug_2024["difference_in_words"]
+    # the list labelled 31 August 2024 is compared on 31 March 2024, with its label stated
+    relabelled = row(date(2024, 3, 31), "ofsted-providers-places-2024-08-31")
+    assert relabelled["homes_in_file"] == 3491 and relabelled["used_in_childrens_homes"]
+    assert (
+        "Ofsted labels this list 31 August 2024; it is dated 31 March 2024 here"
+        in (relabelled["difference_in_words"])
+    )
     march_2024 = row(date(2024, 3, 31), "ofsted-provider-level-2024-03-31")
-    assert "3,491" in march_2024["difference_in_words"]
+    assert not march_2024["used_in_childrens_homes"]
+    assert reconciled.filter(pl.col("snapshot_date") == date(2024, 8, 31)).is_empty()
     assert reconciled["difference_in_words"].null_count() == 0
 
 
-def test_reconciliation_suite_passes(reconciled):
-    dataset = reconciliation.DATASET
-    report = validate(dataset.name, reconciled, dataset.views(reconciled), key=dataset.key)
+def test_reconciliation_suite_passes(reconciled, files):
+    report = suite_report(reconciliation.DATASET, reconciled, files)
     assert report.success, [o.as_dict() for o in report.failures]
 
 
@@ -680,8 +867,8 @@ def test_published_totals_file_cites_every_figure():
 
 
 @pytest.fixture(scope="module")
-def areas(homes) -> pl.DataFrame:
-    return geography.complete_geography(by_area.DATASET.build(None, childrens_homes=homes))
+def areas(built) -> pl.DataFrame:
+    return built["childrens_homes_by_area"]
 
 
 def _national(areas: pl.DataFrame, day: date, sector: str = by_area.ALL_SECTORS) -> dict:
@@ -713,9 +900,9 @@ def test_by_area_has_every_council_with_zeros(areas):
     assert scilly["homes"].to_list() == [0] * 5
 
 
-def test_by_area_suite_passes_and_catches_a_bad_sum(areas):
+def test_by_area_suite_passes_and_catches_a_bad_sum(areas, files):
     dataset = by_area.DATASET
-    report = validate(dataset.name, areas, dataset.views(areas), key=dataset.key)
+    report = suite_report(dataset, areas, files)
     assert report.success, [o.as_dict() for o in report.failures]
     broken = areas.with_columns(
         pl.when((pl.col("geographic_level") == "Regional") & (pl.col("region_name") == "London"))
@@ -723,12 +910,12 @@ def test_by_area_suite_passes_and_catches_a_bad_sum(areas):
         .otherwise(pl.col("homes"))
         .alias("homes")
     )
-    report = validate(dataset.name, broken, dataset.views(broken), key=dataset.key)
+    report = suite_report(dataset, broken, files)
     assert {o.view for o in report.failures} >= {"regions_and_las_vs_england", "parts_vs_all"}
 
 
-def test_council_run_homes(homes):
-    frame = geography.complete_geography(council_module.DATASET.build(None, childrens_homes=homes))
+def test_council_run_homes(built, files):
+    frame = built["council_run_homes"]
     national = frame.filter(
         pl.col("geographic_level") == "National", pl.col("snapshot_date") == date(2018, 3, 31)
     )
@@ -737,8 +924,7 @@ def test_council_run_homes(homes):
         pl.col("geographic_level") == "National", pl.col("snapshot_date") == date(2019, 3, 31)
     )
     assert "47" in march_2019["published_figure_note"][0]  # the 2019 debate's figure is quoted, not compared
-    dataset = council_module.DATASET
-    report = validate(dataset.name, frame, dataset.views(frame), key=dataset.key)
+    report = suite_report(council_module.DATASET, frame, files)
     assert report.success, [o.as_dict() for o in report.failures]
 
 
@@ -773,12 +959,12 @@ def test_ownership_on_a_small_frame():
     assert (every["owners_in_group"], every["homes"], every["homes_without_owner_published"]) == (3, 7, 1)
 
 
-def test_ownership_real_suites_pass(homes):
+def test_ownership_real_suites_pass(built, files):
     for dataset in ownership.DATASETS:
-        frame = geography.complete_geography(dataset.build(None, childrens_homes=homes))
+        frame = built[dataset.name]
         assert frame["snapshot_date"].min() == date(2018, 3, 31)  # owners are published from 2018
-        report = validate(dataset.name, frame, dataset.views(frame) if dataset.views else {}, key=dataset.key)
-        assert report.success, [o.as_dict() for o in report.failures]
+        report = suite_report(dataset, frame, files)
+        assert report.success, (dataset.name, [o.as_dict() for o in report.failures])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -786,26 +972,18 @@ def test_ownership_real_suites_pass(homes):
 
 
 @pytest.fixture(scope="module")
-def supply(areas) -> pl.DataFrame:
-    from analysis.datasets import childrens_homes_placements, population
-    from analysis.datasets import childrens_homes_supply as supply_module
-
-    dfe_ids = set(population.DATASET.sources) | set(childrens_homes_placements.DATASET.sources)
-    files = SourceFiles({s: path_of(s) for s in dfe_ids}, {s: SOURCES[s].release for s in dfe_ids})
-    people = geography.complete_geography(population.DATASET.build(files))
-    placements = geography.complete_geography(childrens_homes_placements.DATASET.build(files))
-    frame = supply_module.DATASET.build(
-        None, childrens_homes_by_area=areas, population=people, childrens_homes_placements=placements
-    )
-    return geography.complete_geography(frame)
+def supply(built) -> pl.DataFrame:
+    return built["childrens_homes_supply"]
 
 
-def test_supply_england_2018(supply):
+def test_supply_england_2018(supply, files):
     row = supply.filter(
         pl.col("geographic_level") == "National", pl.col("snapshot_date") == date(2018, 3, 31)
     )
     row = row.row(0, named=True)
-    assert row["places"] == 11746  # the 31 March 2018 providers-and-places list (2,209 homes)
+    # the places of the 31 March 2018 providers-and-places list (2,209 homes), counted here from the file
+    _, _, places = _plain_count(files.get("ofsted-providers-places-2018-03-31").path)
+    assert row["places"] == places == 11746
     # DfE population file, England, time_period 2017 (mid-2017): 11,716,740
     assert row["population_0_to_17"] == 11716740 and row["population_reference_date"] == "2017-06-30"
     assert row["places_per_10000_children"] == round(11746 * 10_000 / 11716740, 1)
@@ -827,11 +1005,8 @@ def test_supply_joins_successor_codes_only_where_unambiguous(supply):
     assert bournemouth["population_0_to_17"].to_list() == [None]
 
 
-def test_supply_suite_passes(supply):
-    from analysis.datasets import childrens_homes_supply as supply_module
-
-    dataset = supply_module.DATASET
-    report = validate(dataset.name, supply, dataset.views(supply), key=dataset.key)
+def test_supply_suite_passes(supply, files):
+    report = suite_report(supply_module.DATASET, supply, files)
     assert report.success, [o.as_dict() for o in report.failures]
     assert set(supply["time_identifier"]) == {"As at 31 March"}
 
@@ -840,24 +1015,23 @@ def test_supply_suite_passes(supply):
 # Openings and closures (joiners and leavers)
 
 
-@pytest.mark.parametrize("source_id", ofsted.JOINERS_LEAVERS_SOURCE_IDS)
-def test_joiners_leavers_every_real_layout(source_id):
-    assert source_id in SOURCES
-    flows = ofsted.parse_joiners_leavers(path_of(source_id), source_id)
-    expected_homes, _ = _plain_count(path_of(source_id))
+@pytest.mark.parametrize("source_id", JOINERS_LEAVERS_IDS)
+def test_joiners_leavers_every_real_layout(files, source_id):
+    file = files.get(source_id)
+    first_day, year_end = file.source.period
+    assert (first_day.month, first_day.day, year_end.month, year_end.day) == (4, 1, 3, 31)
+    flows = ofsted.parse_joiners_leavers(file.path, source_id, year_end)
+    expected_homes, _, expected_places = _plain_count(file.path)
     assert flows.height == expected_homes
+    assert flows["places"].sum() == expected_places
     assert (flows["joined"] | flows["left"]).all()
-    assert flows["year_end_date"].unique().to_list() == [ofsted.joiners_leavers_year_end(source_id)]
+    assert flows["year_end_date"].unique().to_list() == [year_end]
 
 
-def test_openings_and_closures_2017_18_match_the_published_change():
-    """Ofsted published 2,145 homes at 31 March 2017 and 2,209 at 31 March 2018 (DATA-MAP.md): a change of 64,
-    which the 2017-18 joiners (opened) minus leavers (closed) must equal."""
-    from analysis.datasets import childrens_homes_openings_closures as flows_module
-
-    ids = ofsted.JOINERS_LEAVERS_SOURCE_IDS
-    files = SourceFiles({s: path_of(s) for s in ids}, {s: SOURCES[s].release for s in ids})
-    frame = geography.complete_geography(flows_module.DATASET.build(files))
+def test_openings_and_closures_2017_18_match_the_published_change(built, files):
+    """Ofsted published 2,145 homes at 31 March 2017 and 2,209 at 31 March 2018 (main findings 2017 to 2018): a
+    change of 64, which the 2017-18 joiners (opened) minus leavers (closed) must equal."""
+    frame = built["childrens_homes_openings_closures"]
     england = frame.filter(
         pl.col("geographic_level") == "National",
         pl.col("provision_type") == by_area.ALL_TYPES,
@@ -865,20 +1039,36 @@ def test_openings_and_closures_2017_18_match_the_published_change():
         pl.col("year_end_date") == date(2018, 3, 31),
     ).row(0, named=True)
     assert england["net_change"] == 2209 - 2145
-    dataset = flows_module.DATASET
-    report = validate(dataset.name, frame, dataset.views(frame), key=dataset.key)
+    assert england["source_id"] == "ofsted-joiners-leavers-2017-18"
+    report = suite_report(flows_module.DATASET, frame, files)
     assert report.success, [o.as_dict() for o in report.failures]
 
 
 def test_joiners_leavers_row_must_be_one_or_the_other(tmp_path):
     header = "URN,Provision type,Local authority,Sector,Places,Joiner status,Leaver status"
-    path = write(
-        tmp_path, header + "\nSC123456,Children's home,Kent,Private,4,,\n", name="joiners-leavers-2017-18.csv"
-    )
-    with pytest.raises(ParseError) as raised:
-        ofsted.parse_joiners_leavers(path, "ofsted-joiners-leavers-2017-18")
-    assert raised.value.check == "every row is a joiner or a leaver"
-    path = write(tmp_path, header + ",Closure reason\nSC123456,Children's home,Kent,Private,4,Joiner,,x\n")
-    with pytest.raises(ParseError) as raised:
-        ofsted.parse_joiners_leavers(path, "ofsted-joiners-leavers-2017-18")
-    assert raised.value.check == "known column names"
+
+    def joiners(text: str) -> SourceFile:
+        return fixture_list(
+            tmp_path,
+            text,
+            name="joiners-leavers-2017-18.csv",
+            family=JL,
+            reference_period="2017-04-01/2018-03-31",
+            source_id="ofsted-joiners-leavers-fixture",
+        )
+
+    for text, check in [
+        (header + "\nSC123456,Children's home,Kent,Private,4,,\n", "every row is a joiner or a leaver"),
+        (
+            header + ",Closure reason\nSC123456,Children's home,Kent,Private,4,Joiner,,x\n",
+            "known column names",
+        ),
+    ]:
+        file = joiners(text)
+        with pytest.raises(ParseError) as raised:
+            ofsted.parse_joiners_leavers(file.path, file.source_id, file.source.period[1])
+        assert (raised.value.source_id, raised.value.file, raised.value.check) == (
+            "ofsted-joiners-leavers-fixture",
+            "joiners-leavers-2017-18.csv",
+            check,
+        )

@@ -1,10 +1,11 @@
 """analysis/sources/tables.py: CSV text in every encoding the publishers use, ODS/XLSX sheets by name, and the
 structural checks, each naming the source, the file, the check and the record.
 
-Structural faults are tried on doctored copies of REAL files (copied from the mirror into tmp_path, then cut,
-re-encoded or overwritten) and read through the readers the pipeline uses (dfe_placements.sfr_measures,
-dfe_placements.ees_netgain); expected record numbers and cell counts are worked out here from the bytes of the
-copy, never from the reader. Workbooks are written here (tests/workbooks.py) laid out like Ofsted's.
+Structural faults are tried on doctored copies of REAL files (copied from the sources' archive, the `mirror_dir`
+fixture, into tmp_path, then cut, re-encoded or overwritten) and read as their manifest rows through the readers
+the pipeline uses (dfe_placements.sfr_measures, dfe_placements.netgain on analysis.datasets.SourceFiles);
+expected record numbers and cell counts are worked out here from the bytes of the copy, never from the reader.
+Workbooks are written here (tests/workbooks.py) laid out like Ofsted's.
 """
 
 from __future__ import annotations
@@ -18,39 +19,52 @@ from pathlib import Path
 import polars as pl
 import pytest
 import workbooks as wb
+from mirror_sources import MANIFEST, path_of
 
-from analysis import geography, settings
+from analysis import geography
+from analysis.datasets import SourceFiles
 from analysis.datasets import placements_at_31_march as placements_module
 from analysis.errors import ParseError
-from analysis.manifest import load_sources
 from analysis.sources import dfe_common, tables
 from analysis.sources import dfe_placements as dp
 
-SOURCES = load_sources()
 SFR_ID = "dfe-cla-sfr-2012-sfr20-cla2012"
 EES_ID = "dfe-cla-ees-2024-la-cla-on-31-march-la-of-placement-netgain"
 RELEASE = "test release"
 
 
-def real(source_id: str) -> Path:
-    path = settings.DEFAULT_MIRROR / SOURCES[source_id].mirror_path
-    assert path.is_file(), f"the mirror is missing {path}"
+@pytest.fixture
+def real(mirror_dir: Path):
+    """The archive's copy of a manifest row's file."""
+
+    def path(source_id: str) -> Path:
+        found = path_of(mirror_dir, source_id)
+        assert found.is_file(), f"the archive is missing {found}"
+        return found
+
     return path
 
 
-def copy_of(tmp_path: Path, source_id: str, content: bytes | None = None) -> Path:
-    """A file named as the real one in tmp_path, holding the real bytes or `content`."""
-    path = tmp_path / real(source_id).name
-    path.write_bytes(real(source_id).read_bytes() if content is None else content)
+def copy_of(tmp_path: Path, source_id: str, content: bytes) -> Path:
+    """A file named as the manifest row's file, in tmp_path, holding `content`."""
+    path = tmp_path / MANIFEST[source_id].file_name
+    path.write_bytes(content)
     return path
 
 
-def read_sfr(path: Path):
-    return dp.sfr_measures(path, SFR_ID, 2012, RELEASE, placements_module.SFR_SPEC)
+def as_fetched(source_id: str, path: Path) -> SourceFiles:
+    """`path` handed to the readers as the fetched file of the manifest row `source_id`."""
+    return SourceFiles({source_id: MANIFEST[source_id]}, {source_id: path})
 
 
-def read_ees(path: Path):
-    return dp.ees_netgain(path, EES_ID, RELEASE, 2024)
+def read_sfr(path: Path) -> pl.DataFrame:
+    """The SFR measures of the children-looked-after file, as placements_at_31_march reads them."""
+    return dp.sfr_measures(as_fetched(SFR_ID, path), placements_module.MEASURES)
+
+
+def read_ees(path: Path) -> pl.DataFrame:
+    """The LA-of-placement file's measures (outside, placed here by others, net gain), as the pipeline reads them."""
+    return dp.netgain(as_fetched(EES_ID, path))
 
 
 def raised(call, *args, **kwargs) -> ParseError:
@@ -71,7 +85,7 @@ def nth_comma(line: bytes, n: int) -> int:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def test_sfr_file_cut_mid_record_is_refused_by_the_reader(tmp_path):
+def test_sfr_file_cut_mid_record_is_refused_by_the_reader(tmp_path, real):
     original = real(SFR_ID).read_bytes()
     lines = original.split(b"\n")
     header_cells = len(next(csv.reader([lines[0].decode("utf-8").rstrip("\r")])))
@@ -89,7 +103,7 @@ def test_sfr_file_cut_mid_record_is_refused_by_the_reader(tmp_path):
     assert error.detail == "record 101 has 6 cells, the header 53 (the file ends mid-row)"
 
 
-def test_ees_file_cut_mid_row_names_the_record_not_a_label(tmp_path):
+def test_ees_file_cut_mid_row_names_the_record_not_a_label(tmp_path, real):
     original = real(EES_ID).read_bytes()
     lines = original.split(b"\n")
     # record 2000 cut inside its 'characteristic' label: before, a half label read as an unknown category
@@ -105,7 +119,7 @@ def test_ees_file_cut_mid_row_names_the_record_not_a_label(tmp_path):
     )
 
 
-def test_ees_header_only_file(tmp_path):
+def test_ees_header_only_file(tmp_path, real):
     header = real(EES_ID).read_bytes().split(b"\n")[0] + b"\n"
     path = copy_of(tmp_path, EES_ID, header)
     error = raised(read_ees, path)
@@ -118,7 +132,7 @@ def test_ees_header_only_file(tmp_path):
 
 
 @pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
-def test_ees_header_row_repeated_inside_the_data(tmp_path, bom):
+def test_ees_header_row_repeated_inside_the_data(tmp_path, bom, real):
     lines = real(EES_ID).read_bytes().split(b"\n")
     assert lines[0].startswith(b"\xef\xbb\xbftime_period,")
     # the header again as record 501, with or without its byte order mark (two downloads joined end to end)
@@ -133,7 +147,7 @@ def test_ees_header_row_repeated_inside_the_data(tmp_path, bom):
     )
 
 
-def test_utf16_copy_of_a_real_file_reads_identically(tmp_path, caplog):
+def test_utf16_copy_of_a_real_file_reads_identically(tmp_path, caplog, real):
     text = real(EES_ID).read_bytes().decode("utf-8-sig")
     expected = read_ees(real(EES_ID))
     little = copy_of(tmp_path, EES_ID, text.encode("utf-16"))  # byte order mark + little-endian
@@ -210,12 +224,12 @@ def test_a_workbook_where_csv_is_expected_and_a_broken_workbook(tmp_path):
     assert (error.file, error.check) == ("csc.ods", "readable workbook")
 
 
-def test_every_real_frame_file_reads_as_polars_reads_it():
+def test_every_real_frame_file_reads_as_polars_reads_it(mirror_dir):
     """read_csv_frame gives exactly polars' frame for every DfE, ONS and mySociety CSV of the mirror: the checks
     refuse nothing real and change no value (the fast record count agrees with the parser)."""
     checked = 0
-    for source_id, source in SOURCES.items():
-        path = settings.DEFAULT_MIRROR / source.mirror_path
+    for source_id, source in MANIFEST.items():
+        path = path_of(mirror_dir, source)
         if not source_id.startswith(("dfe-", "geo-")) or path.suffix != ".csv":
             continue
         raw = path.read_bytes()
@@ -223,7 +237,7 @@ def test_every_real_frame_file_reads_as_polars_reads_it():
         frame = tables.read_csv_frame(path, source_id)
         assert frame.equals(expected) and frame.columns == expected.columns, source_id
         checked += 1
-    assert checked >= 40  # 48 DfE and 7 geography files in the manifest today
+    assert checked >= 40  # 48 DfE and 7 geography CSV files in the manifest today
 
 
 # --------------------------------------------------------------------------------------------------------------

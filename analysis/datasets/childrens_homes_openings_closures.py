@@ -44,7 +44,9 @@ def build(source_files: SourceFiles, councils: pl.DataFrame) -> pl.DataFrame:
     flows = pl.concat(
         [
             corrections.apply(
-                ofsted.parse_joiners_leavers(f.path, f.source_id, f.source.period[1]),
+                ofsted.parse_joiners_leavers(
+                    f.path, f.source_id, f.source.period[1], sheet=f.source.sheet or None
+                ),
                 f,
                 source_files.corrections,
                 note_column="correction",
