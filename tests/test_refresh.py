@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis import refresh
-from analysis.refresh import CHANGELOG_COLUMNS, PipelineRun
+from analysis import changelog, refresh, site
+from analysis.changelog import CHANGELOG_COLUMNS
+from analysis.manifest import MANIFEST_COLUMNS
+from analysis.refresh import PipelineRun
 
 TODAY = dt.date(2026, 11, 30)
 HEADER = "time_period,geographic_level,new_la_code,measure,value,value_note,source_id\n"
@@ -81,8 +83,20 @@ def write_outputs(directory: Path, csv_text: str, provenance: str) -> None:
 def data_dir(tmp_path) -> Path:
     data = tmp_path / "data"
     write_outputs(data, OLD_CSV, OLD_PROVENANCE)
-    (data / "sources.csv").write_text("source_id\ndfe-2024\n")  # an input: a refresh never touches it
-    refresh.append_changelog(data / "changelog.csv", [refresh.initial_import_row(dt.date(2026, 11, 23))])
+    # an input: a refresh leaves it alone unless a file's sha256 differs from the one recorded (none is here)
+    columns = ",".join(MANIFEST_COLUMNS)
+    row = {c: "" for c in MANIFEST_COLUMNS} | {
+        "source_id": "dfe-2024",
+        "family": "ees:la",
+        "release": "2024",
+        "release_title": "reporting year 2024",
+        "publisher": "Department for Education",
+        "publication": "Children looked after in England including adoptions",
+        "file_name": "la.csv",
+        "archive_path": "dfe/la.csv",
+    }
+    (data / "sources.csv").write_text(columns + "\n" + ",".join(row.values()) + "\n")
+    changelog.append_changelog(data / "changelog.csv", [changelog.initial_import_row(dt.date(2026, 11, 23))])
     return data
 
 
@@ -118,7 +132,7 @@ def test_changed_outputs_are_published_after_the_changelog(data_dir):
     assert after["sources.csv"] == before["sources.csv"]
     assert not [p for p in data_dir.iterdir() if p.name.endswith(".incoming")]
 
-    rows = refresh.read_changelog(data_dir / "changelog.csv")
+    rows = changelog.read_changelog(data_dir / "changelog.csv")
     assert [r["change"] for r in rows] == ["initial_import", "source_changed", "dataset_changed"]
     source_row, dataset_row = rows[1], rows[2]
     assert source_row["date"] == "2026-11-30"
@@ -260,12 +274,12 @@ def test_changelog_refuses_a_file_with_other_columns(tmp_path):
     path = tmp_path / "changelog.csv"
     path.write_text("date,what\n2026-01-01,x\n")
     with pytest.raises(ValueError, match="columns"):
-        refresh.append_changelog(path, [refresh.initial_import_row(TODAY)])
+        changelog.append_changelog(path, [changelog.initial_import_row(TODAY)])
 
 
 def test_changelog_table_newest_first(tmp_path):
     path = tmp_path / "changelog.csv"
-    refresh.append_changelog(path, [refresh.initial_import_row(dt.date(2026, 11, 23))])
+    changelog.append_changelog(path, [changelog.initial_import_row(dt.date(2026, 11, 23))])
     later = {c: "" for c in CHANGELOG_COLUMNS} | {
         "date": "2026-11-30",
         "change": "dataset_changed",
@@ -275,8 +289,8 @@ def test_changelog_table_newest_first(tmp_path):
         "values_revised": "1",
         "revisions": "new_la_code=E06000001: value 120 -> 125; new_la_code=E06000002: value <5 -> 6",
     }
-    refresh.append_changelog(path, [later])
-    html = refresh.changelog_table(path).data
+    changelog.append_changelog(path, [later])
+    html = str(site.changelog_block(path))
     assert html.index("2026-11-30") < html.index("2026-11-23")
     assert "<li>new_la_code=E06000002: value &lt;5 -&gt; 6</li>" in html
     assert "dataset revised" in html and "initial import" in html
@@ -284,7 +298,7 @@ def test_changelog_table_newest_first(tmp_path):
 
 
 def test_committed_changelog_starts_with_the_initial_import():
-    path = Path(refresh.CHANGELOG_FILE)
+    path = Path(changelog.CHANGELOG_FILE)
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         assert reader.fieldnames == CHANGELOG_COLUMNS
@@ -294,8 +308,8 @@ def test_committed_changelog_starts_with_the_initial_import():
         "initial_import",
         "initial import of the published files",
     )
-    for row in refresh.read_changelog(path):
-        assert row["change"] in refresh.CHANGE_KINDS
+    for row in changelog.read_changelog(path):
+        assert row["change"] in changelog.CHANGE_KINDS
         dt.date.fromisoformat(row["date"])
 
 
@@ -356,7 +370,7 @@ def e2e(tmp_path, mirror_dir):
     )
     data = tmp_path / "data"
     data.mkdir()
-    refresh.append_changelog(data / "changelog.csv", [refresh.initial_import_row(dt.date(2026, 11, 23))])
+    changelog.append_changelog(data / "changelog.csv", [changelog.initial_import_row(dt.date(2026, 11, 23))])
     return {
         "data": data,
         "file": mirror / sources[E2E_SOURCE].archive_path,
@@ -401,7 +415,7 @@ def test_end_to_end_a_changed_upstream_value_is_diffed_recorded_and_published(e2
 
     second = refresh.refresh(data, pipeline=e2e["pipeline"], today=dt.date(2026, 11, 30))
     assert second.status == "changed", second.issue_body
-    rows = [r for r in refresh.read_changelog(data / "changelog.csv") if r["date"] == "2026-11-30"]
+    rows = [r for r in changelog.read_changelog(data / "changelog.csv") if r["date"] == "2026-11-30"]
     assert [(r["change"], r["source_id"] or r["dataset"]) for r in rows] == [
         ("source_changed", E2E_SOURCE),
         ("dataset_changed", E2E_DATASET),
