@@ -76,6 +76,13 @@ REASONS = {
 }
 
 
+# The dates the cited documents' figures describe: facts about those documents, not a choice of source files.
+APPG_REPORT_YEAR = 2011  # domain: the APPG's 2012 report quotes DfE's year ending 31 March 2011 ("last year")
+INQUIRY_YEAR = 2012  # domain: the year of the inquiry, where the 2019 debate's series of placements starts
+DEBATE_YEAR = 2019  # domain: the 2019 Commons debate, compared with the official figures at 31 March 2019
+DEBATE_DAY = date(DEBATE_YEAR, 3, 31)
+
+
 class UnclassifiedFigure(KeyError):
     """A published figure has no reconciliation rule."""
 
@@ -116,6 +123,13 @@ class Frames:
 
     def figure(self, figure_id: str) -> dict[str, Any]:
         return self.one("published_figures", figure_id=figure_id)
+
+    def figure_day(self, figure_id: str) -> date:
+        """The date a published figure is for (its period_end_date)."""
+        value = self.figure(figure_id)["period_end_date"]
+        if value is None:
+            raise ReconciliationError(f"published figure {figure_id} has no period_end_date")
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
 
     def stated(self, figure_id: str) -> str:
         """A published figure as the document words it ('just over 65,000')."""
@@ -226,7 +240,7 @@ def _day(value: date) -> str:
 
 
 def _cla_2011(f: Frames) -> Official:
-    row = f.national("placements_at_31_march", 2011, "children_looked_after")
+    row = f.national("placements_at_31_march", APPG_REPORT_YEAR, "children_looked_after")
     return official(
         row,
         "value",
@@ -258,7 +272,7 @@ def _cla_rule(undated: bool, companion: str = "") -> Rule:
 
 
 def _outside_2011(f: Frames) -> Official:
-    row = f.national("placements_at_31_march", 2011, "placed_outside_la_boundary")
+    row = f.national("placements_at_31_march", APPG_REPORT_YEAR, "placed_outside_la_boundary")
     return official(
         row,
         "value",
@@ -282,8 +296,8 @@ def _outside_explain(f: Frames, o: Official, matches: bool) -> str:
 
 
 def _third_context(f: Frames) -> str:
-    outside = f.national("placements_at_31_march", 2011, "placed_outside_la_boundary")["value"]
-    cla = f.national("placements_at_31_march", 2011, "children_looked_after")["value"]
+    outside = f.national("placements_at_31_march", APPG_REPORT_YEAR, "placed_outside_la_boundary")["value"]
+    cla = f.national("placements_at_31_march", APPG_REPORT_YEAR, "children_looked_after")["value"]
     words = "more than" if outside * 3 > cla else "less than"
     return (
         "'Their local area' is not defined and no date is given. For context only: at 31 March 2011, "
@@ -293,8 +307,8 @@ def _third_context(f: Frames) -> str:
 
 
 def _change_2012_context(f: Frames) -> str:
-    start = f.national("placements_at_31_march", 2012, "placed_outside_la_boundary")["value"]
-    end = f.national("placements_at_31_march", 2019, "placed_outside_la_boundary")["value"]
+    start = f.national("placements_at_31_march", INQUIRY_YEAR, "placed_outside_la_boundary")["value"]
+    end = f.national("placements_at_31_march", DEBATE_YEAR, "placed_outside_la_boundary")["value"]
     return (
         "The speech gives neither the series nor the end year, and the APPG's 2019 analysis is not among the "
         f"sources used here. For context only: DfE counted {text.n(start)} children placed outside their council's "
@@ -307,7 +321,7 @@ def _change_2012_context(f: Frames) -> str:
 def _councils_outside_context(f: Frames) -> str:
     frame = f.placements_at_31_march.filter(
         pl.col("geographic_level") == "Local authority",
-        pl.col("time_period") == 2019,
+        pl.col("time_period") == DEBATE_YEAR,
         pl.col("measure") == "placed_outside_la_boundary",
         pl.col("value").is_not_null(),
     )
@@ -350,7 +364,7 @@ def _homes_share_context(f: Frames) -> str:
     ).sort("time_period")
     first, last = outside.row(0, named=True), outside.row(-1, named=True)
     sfr_2012 = f.national(
-        "childrens_homes_placements", 2012, "childrens_home_placements", definition=SFR_HOMES
+        "childrens_homes_placements", INQUIRY_YEAR, "childrens_home_placements", definition=SFR_HOMES
     )
     return (
         "The document does not state the period the figure covers (the APPG attributes it to the House of Commons "
@@ -366,7 +380,7 @@ def _homes_share_context(f: Frames) -> str:
 
 def _homes_children_context(f: Frames) -> str:
     sfr_2011 = f.national(
-        "childrens_homes_placements", 2011, "childrens_home_placements", definition=SFR_HOMES
+        "childrens_homes_placements", APPG_REPORT_YEAR, "childrens_home_placements", definition=SFR_HOMES
     )
     first = f.childrens_homes_placements.filter(pl.col("definition") == REGULATED_HOMES)["time_period"].min()
     return (
@@ -381,7 +395,7 @@ def _homes_children_context(f: Frames) -> str:
 
 
 def _missing_at_31_march_2011(f: Frames) -> Official:
-    row = f.national("missing_over_24_hours", 2011, "children_missing_over_24_hours_at_31_march")
+    row = f.national("missing_over_24_hours", APPG_REPORT_YEAR, "children_missing_over_24_hours_at_31_march")
     return official(
         row,
         "value",
@@ -442,7 +456,7 @@ def no_list_context(f: Frames, what: str = "") -> str:
 
 def _sector_share_2019(sector: str) -> Callable[[Frames], Official]:
     def read(f: Frames) -> Official:
-        day = date(2019, 3, 31)
+        day = DEBATE_DAY
         part, whole = f.area(day, sector), f.area(day)
         share = text.share(part["homes"], whole["homes"])  # from the counts, unrounded
         words = {"Private": "run by private companies", "Local authority": "run by councils"}[sector]
@@ -462,7 +476,7 @@ def _sector_share_2019(sector: str) -> Callable[[Frames], Official]:
 
 
 def _ownership_2019_explain(f: Frames, o: Official, matches: bool) -> str:
-    listed = f.rebuilt(date(2019, 3, 31), ALL_TYPES)
+    listed = f.rebuilt(DEBATE_DAY, ALL_TYPES)
     lead = (
         "The debate gives no date ('now', October 2019) and does not name its source. Compared with Ofsted's list "
         f"for 31 March 2019, which holds {text.n(listed['homes_in_list'])} homes with a full inspection and leaves out "
@@ -474,7 +488,7 @@ def _ownership_2019_explain(f: Frames, o: Official, matches: bool) -> str:
 
 
 def _three_regions_2019(f: Frames) -> Official:
-    day = date(2019, 3, 31)
+    day = DEBATE_DAY
     england = f.area(day)
     regions = [f.area(day, level="Regional", region=r) for r in THREE_REGIONS]
     homes = sum(r["homes"] for r in regions)
@@ -493,7 +507,7 @@ def _three_regions_2019(f: Frames) -> Official:
 
 
 def _three_regions_explain(f: Frames, o: Official, matches: bool) -> str:
-    day = date(2019, 3, 31)
+    day = DEBATE_DAY
     england = f.area(day)
     counts = ", ".join(
         f"{r} {text.n(f.area(day, level='Regional', region=r)['homes'])}" for r in THREE_REGIONS
@@ -506,7 +520,7 @@ def _three_regions_explain(f: Frames, o: Official, matches: bool) -> str:
 
 
 def _councils_running_none_2019(f: Frames) -> Official:
-    row = f.one("council_run_homes_by_owner", snapshot_date=date(2019, 3, 31), geographic_level="National")
+    row = f.one("council_run_homes_by_owner", snapshot_date=DEBATE_DAY, geographic_level="National")
     return official(
         row,
         "councils_running_no_home",
@@ -523,7 +537,7 @@ def _homes(count: int) -> str:
 
 
 def _councils_running_none_explain(f: Frames, o: Official, matches: bool) -> str:
-    day = date(2019, 3, 31)
+    day = DEBATE_DAY
     row = f.one("council_run_homes_by_owner", snapshot_date=day, geographic_level="National")
     elsewhere = f.council_run_homes_by_owner.filter(
         pl.col("snapshot_date") == day,
@@ -558,7 +572,7 @@ def _councils_running_none_explain(f: Frames, o: Official, matches: bool) -> str
 
 
 def _one_third_2019(f: Frames) -> Official:
-    row = f.one("council_run_homes_by_owner", snapshot_date=date(2019, 3, 31), geographic_level="National")
+    row = f.one("council_run_homes_by_owner", snapshot_date=DEBATE_DAY, geographic_level="National")
     share = row["councils_running_no_home"] / row["councils"]
     return Official(
         share,
@@ -586,8 +600,9 @@ TOTAL_COLUMNS = {
 }
 
 
-def _total(day: date, group: str, sector: str, what: str) -> Callable[[Frames], Official]:
+def _total(figure_id: str, group: str, sector: str, what: str) -> Callable[[Frames], Official]:
     def read(f: Frames) -> Official:
+        day = f.figure_day(figure_id)
         row = f.rebuilt(day, group, sector)
         kind = "complete list" if row["snapshot_kind"] == ofsted.PROVIDERS_PLACES else "provider-level list"
         counted = "places in " if what == "places" else ""
@@ -613,8 +628,11 @@ def _total(day: date, group: str, sector: str, what: str) -> Callable[[Frames], 
     return read
 
 
-def _total_explain(day: date, group: str, sector: str, what: str) -> Callable[[Frames, Official, bool], str]:
+def _total_explain(
+    figure_id: str, group: str, sector: str, what: str
+) -> Callable[[Frames, Official, bool], str]:
     def explain(f: Frames, o: Official, matches: bool) -> str:
+        day = f.figure_day(figure_id)
         row = f.rebuilt(day, group, sector)
         places = what == "places"
         homes_word = "council-run homes" if sector == "Local authority" else "homes"
@@ -692,11 +710,11 @@ OTHER_GROUP_WORDS = {
 }
 
 
-def _total_rule(day: date, group: str, sector: str, what: str = "homes") -> Rule:
+def _total_rule(figure_id: str, group: str, sector: str, what: str = "homes") -> Rule:
     return Rule(
         kind="compare",
-        official=_total(day, group, sector, what),
-        explain=_total_explain(day, group, sector, what),
+        official=_total(figure_id, group, sector, what),
+        explain=_total_explain(figure_id, group, sector, what),
         differs_status=EXPLAINED,
     )
 
@@ -818,14 +836,18 @@ _add(
 )
 
 # Ofsted's published totals
-_add("ofsted18_001", _total_rule(date(2017, 3, 31), ALL_TYPES, ALL_SECTORS))
-_add("ofsted18_002", _total_rule(date(2017, 3, 31), ALL_TYPES, "Local authority"))
-_add("ofsted18_003", _total_rule(date(2018, 3, 31), ALL_TYPES, ALL_SECTORS))
-_add("ofsted18_004", _total_rule(date(2018, 3, 31), ALL_TYPES, "Local authority"))
-_add("ofsted19_001", _total_rule(date(2019, 3, 31), ALL_TYPES, ALL_SECTORS))
-_add("ofsted19_002", _total_rule(date(2019, 3, 31), ALL_TYPES, "Local authority"))
-_add("ofsted23_001", _total_rule(date(2023, 3, 31), ORDINARY_HOMES, ALL_SECTORS))
-_add("ofsted23_002", _total_rule(date(2023, 3, 31), ORDINARY_HOMES, ALL_SECTORS, "places"))
+# (each compared at the date the figure is for: its period_end_date in published_figures)
+for _figure_id, _group, _sector, _what in [
+    ("ofsted18_001", ALL_TYPES, ALL_SECTORS, "homes"),
+    ("ofsted18_002", ALL_TYPES, "Local authority", "homes"),
+    ("ofsted18_003", ALL_TYPES, ALL_SECTORS, "homes"),
+    ("ofsted18_004", ALL_TYPES, "Local authority", "homes"),
+    ("ofsted19_001", ALL_TYPES, ALL_SECTORS, "homes"),
+    ("ofsted19_002", ALL_TYPES, "Local authority", "homes"),
+    ("ofsted23_001", ORDINARY_HOMES, ALL_SECTORS, "homes"),
+    ("ofsted23_002", ORDINARY_HOMES, ALL_SECTORS, "places"),
+]:
+    _add(_figure_id, _total_rule(_figure_id, _group, _sector, _what))
 
 # Not in official statistics
 _add(
