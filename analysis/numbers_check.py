@@ -6,7 +6,8 @@ some dataset value rounded to one decimal place, a count must be a count in some
 
 Not checked, because they are not figures: years (1990-2039 written without a separator), dates ('31 March
 2024', '2024-03-31'), codes (E06000009, SC123456, URNs), the words inside quotations and citations of
-documents (<blockquote>, <q>, elements of class ffh-quote, ffh-citation or ffh-cite), chart specifications and
+documents (<blockquote>, <q>, elements of class ffh-quote, ffh-citation or ffh-cite), download sizes, thresholds
+that are part of a measure's name (more than 24 hours, 20 miles), counts of files and rows, chart specifications and
 scripts, and the site's navigation. Everything else counts, including chart subtitles, alt text and tables.
 """
 
@@ -29,6 +30,7 @@ SKIP_CLASSES = {
     "ffh-page-url",
     "ffh-hash",
     "ffh-file",
+    "ffh-file-size",
     "bd-sidebar-primary",
     "bd-sidebar-secondary",
     "bd-header",
@@ -41,9 +43,18 @@ SKIP_CLASSES = {
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(
     rf"\b\d{{1,2}}\s+(?:{MONTHS})\s+\d{{4}}\b|\b(?:{MONTHS})\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{4}}-\d{{2}}\b"
+    rf"|\b\d{{1,2}}\s+(?:{MONTHS})\b"
 )
 _CODE = re.compile(r"\b(?:[A-Z]{1,3}\d{5,}|SC\d{6}|\d{7,})\b")
-_NUMBER = re.compile(r"(?<![\w.])[-+−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|(?<![\w.])[-+−]?\d+(?:\.\d+)?%?")
+# a number starts after a space or punctuation, not inside a word or a name ("SHA-256", "v3.0", "E06000009")
+_NUMBER = re.compile(
+    r"(?<![\w.\-−])[-+−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|(?<![\w.\-−])[-+−]?\d+(?:\.\d+)?%?"
+)
+# Numbers that belong to a definition or describe a file, not figures: thresholds in measures' names ("more than
+# 24 hours", "more than 20 miles"), "3-digit codes", and counts of files, rows and characters.
+_DEFINITIONAL = re.compile(
+    r"(?<![\w.])\d[\d,]*(?:\s+(?:hours?|miles?|characters|(?:source\s+)?files?|rows)\b|-digit\b)"
+)
 _YEAR = re.compile(r"^(19[9]\d|20[0-3]\d)$")
 
 
@@ -77,18 +88,25 @@ class _TextParser(HTMLParser):
 
 def page_numbers(html: str) -> list[str]:
     """The numbers in a page's checked text, as printed."""
+    return [token for token, _ in numbers_in_context(html)]
+
+
+def numbers_in_context(html: str, width: int = 50) -> list[tuple[str, str]]:
+    """(number as printed, the words around it) for each number in a page's checked text."""
     parser = _TextParser()
     parser.feed(html)
-    text = " ".join(parser.parts)
-    text = _DATE.sub(" ", text)
-    text = _CODE.sub(" ", text)
+    text = " ".join(" ".join(parser.parts).split())
+    text = _DATE.sub(lambda m: " " * len(m.group(0)), text)
+    text = _CODE.sub(lambda m: " " * len(m.group(0)), text)
+    text = _DEFINITIONAL.sub(lambda m: " " * len(m.group(0)), text)
     found = []
     for match in _NUMBER.finditer(text):
         token = match.group(0)
         bare = token.lstrip("+-−").rstrip("%")
         if _YEAR.match(bare) and "," not in bare and not token.endswith("%"):
             continue
-        found.append(token)
+        around = text[max(0, match.start() - width) : match.end() + width]
+        found.append((token, " ".join(around.split())))
     return found
 
 
@@ -147,14 +165,14 @@ def published_values(data_dir: Path) -> dict[int, set[Decimal]]:
 
 
 def unsourced_numbers(html_dir: Path, data_dir: Path, pages: list[Path] | None = None) -> list[str]:
-    """'page: number' for every number on the built pages that no published dataset holds."""
+    """'page: number (in its words)' for every number on the built pages that no published dataset holds."""
     values = published_values(data_dir)
     problems = []
     html_dir = Path(html_dir)
     for page in pages or sorted(html_dir.rglob("*.html")):
         if "_static" in page.parts or page.name in ("search.html", "genindex.html"):
             continue
-        for token in page_numbers(page.read_text(encoding="utf-8")):
+        for token, around in numbers_in_context(page.read_text(encoding="utf-8")):
             figure = _parse(token)
             if figure is None:
                 continue
@@ -163,5 +181,5 @@ def unsourced_numbers(html_dir: Path, data_dir: Path, pages: list[Path] | None =
                 figure.value.quantize(Decimal(1).scaleb(-places)) if figure.places > places else figure.value
             )
             if shown.normalize() not in values[places]:
-                problems.append(f"{page.relative_to(html_dir)}: {token}")
+                problems.append(f"{page.relative_to(html_dir)}: {token} (in '…{around}…')")
     return problems

@@ -425,6 +425,8 @@ def suppression_table() -> HTMLBlock:
             rows,
             ["Symbol in the published file", "value_note in our data (value is empty)"],
             "Suppression and missing-value symbols",
+            # the publishers' definitions ("rounds to zero, under 0.5"), not figures
+            css_class="ffh-data-table ffh-no-figure-check",
         )
     )
 
@@ -514,9 +516,11 @@ def downloads_list() -> HTMLBlock:
             f'<h3 id="dataset-{_esc(name)}-title">{_esc(meta.get("title", name))}</h3>'
             f"<p>{_esc(meta.get('description', ''))}</p>"
             f'<ul class="ffh-downloads"><li><a href="{root}{_esc(name)}.csv" download type="text/csv">'
-            f"{_esc(name)}.csv (CSV, {file_size(tidy / f'{name}.csv')}, {meta.get('rows', 0):,} rows)</a></li>"
+            f"{_esc(name)}.csv <span class=\"ffh-file-size\">(CSV, {file_size(tidy / f'{name}.csv')}, "
+            f"{meta.get('rows', 0):,} rows)</span></a></li>"
             f'<li><a href="{root}{_esc(name)}.meta.json" download type="application/json">'
-            f"{_esc(name)}.meta.json (dictionary, JSON, {file_size(tidy / f'{name}.meta.json')})</a></li></ul>"
+            f"{_esc(name)}.meta.json <span class=\"ffh-file-size\">(dictionary, JSON, "
+            f"{file_size(tidy / f'{name}.meta.json')})</span></a></li></ul>"
             f"<p><strong>One row per:</strong> {_esc(key)}. <strong>Licence:</strong> {licences}.</p>"
             f'<details class="ffh-dictionary"><summary>Columns of {_esc(name)}.csv</summary>'
             + html_table(rows, ["Column", "Type", "Description"], f"Columns of {name}.csv")

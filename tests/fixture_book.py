@@ -15,7 +15,7 @@ ROOT = settings.PROJECT_ROOT
 FIXTURE = ROOT / "tests" / "fixtures" / "book"
 FIXTURE_DATA = FIXTURE / "data"
 WORK = ROOT / ".cache" / "fixture-book"
-REAL_PAGES = ["methodology.md", "downloads.md"]
+REAL_PAGES = ["methodology.md", "downloads.md", "changelog.md"]
 CHART_NAMES = [
     "demo-missing-trend",
     "demo-homes-by-sector",

@@ -147,17 +147,27 @@ def test_short_source_line_names_publisher_publication_and_release_years():
 
 
 def test_short_source_line_writes_runs_of_releases(tmp_path, monkeypatch):
-    rows = [
-        "source_id,publisher,publication,release,reporting_year,page_url,file_name,mirror_path,kind,licence,"
-        "locate,direct_url,expected_bytes,expected_sha256,note"
-    ] + [
-        f"sfr-{y},DfE,CLA (SFR),year ending 31 March {y},{y},,f.csv,,data,OGL,,,,," for y in range(2011, 2018)
-    ]
+    from analysis.manifest import MANIFEST_COLUMNS
+
+    def row(source_id, publisher, publication, release, title):
+        values = {c: "" for c in MANIFEST_COLUMNS} | {
+            "source_id": source_id,
+            "publisher": publisher,
+            "publication": publication,
+            "release": release,
+            "release_title": title,
+        }
+        return ",".join(values.values())
+
+    rows = [",".join(MANIFEST_COLUMNS)]
     rows += [
-        f"ees-{y},DfE,CLA: EES,reporting year {y} (covers),{y},,f.csv,,data,OGL,,,,," for y in (2022, 2024)
+        row(f"sfr-{y}", "DfE", "CLA (SFR)", str(y), f"year ending 31 March {y}") for y in range(2011, 2018)
     ]
+    rows += [row(f"ees-{y}", "DfE", "CLA: EES", str(y), f"reporting year {y} (covers)") for y in (2022, 2024)]
+    # Ofsted's flows: the release is the year's end date, the title the financial year
     rows += [
-        f"lj-{y},Ofsted,Leavers,{y}-{(y + 1) % 100:02d},{y},,f.csv,,data,OGL,,,,," for y in (2016, 2017, 2018)
+        row(f"lj-{y}", "Ofsted", "Leavers", f"{y + 1}-03-31", f"{y}-{(y + 1) % 100:02d}")
+        for y in (2016, 2017, 2018)
     ]
     (tmp_path / "sources.csv").write_text("\n".join(rows) + "\n")
     monkeypatch.setenv("FFH_DATA_DIR", str(tmp_path))

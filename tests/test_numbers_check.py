@@ -26,7 +26,19 @@ def test_a_number_the_data_holds_passes_rounded_as_shown(tmp_path):
 
 def test_a_number_the_data_does_not_hold_is_named_with_its_page(tmp_path):
     html = _site(tmp_path, "<p>About 41,700 children, 45.0% of them.</p>")
-    assert unsourced_numbers(html, tmp_path / "data") == ["page.html: 41,700", "page.html: 45.0%"]
+    assert unsourced_numbers(html, tmp_path / "data") == [
+        "page.html: 41,700 (in '…About 41,700 children, 45.0% of them.…')",
+        "page.html: 45.0% (in '…About 41,700 children, 45.0% of them.…')",
+    ]
+
+
+def test_thresholds_in_a_measures_name_and_counts_of_files_are_not_figures(tmp_path):
+    html = _site(
+        tmp_path,
+        "<p>Missing for more than 24 hours; placed more than 20 miles away; a DfE 3-digit code; 9 source files; "
+        "the data (CSV, 17 rows); a SHA-256 checksum; but 41,700 children.</p>",
+    )
+    assert [p.split(" (in")[0] for p in unsourced_numbers(html, tmp_path / "data")] == ["page.html: 41,700"]
 
 
 def test_years_dates_codes_and_quotations_are_not_figures():

@@ -133,7 +133,7 @@ def test_downloads_folder_has_every_dataset_dictionary_package_and_licence(built
         assert f'href="_static/downloads/{name}.meta.json"' in downloads
         size = site.file_size(folder / f"{name}.csv")
         rows = json.loads((folder / f"{name}.meta.json").read_text())["rows"]
-        assert f"{name}.csv (CSV, {size}, {rows:,} rows)" in downloads
+        assert f'{name}.csv <span class="ffh-file-size">(CSV, {size}, {rows:,} rows)</span>' in downloads
 
 
 def test_methodology_lists_every_source_with_checksum_and_the_validation(built):
@@ -153,7 +153,7 @@ def test_landing_card_has_value_period_source_and_link(built):
     assert '<p class="ffh-card-value">33,700</p>' in page
     assert '<p class="ffh-card-period">at 31 March 2024</p>' in page
     assert "Fixture Statistics Office" in page
-    assert '<a href="demo.html">Read more: the demo chapter</a>' in page
+    assert '<p class="ffh-card-link"><a href="demo.html">the demo chapter</a></p>' in page
 
 
 def test_unchanged_pages_are_not_re_executed_and_changed_data_re_executes(built, monkeypatch):
