@@ -280,6 +280,10 @@ def _release_key(family: manifest.Family, candidate: Candidate) -> str:
     ]
     if not years:
         return _fail(candidate, "a year in the release name")
+    if candidate.locate:
+        # a GOV.UK document's title: "… 2016 to 2017" is the release for the year ending March 2017 (as
+        # discovery.locate_govuk reads it)
+        return str(max(years))
     return str(years[0] if family.kind in ("ees", "sfr", "documentation") else max(years))
 
 

@@ -496,3 +496,41 @@ def test_production_finds_a_workbook_rows_attachment_on_the_document_its_row_nam
     assert discovery.locate(elsewhere, session) == govuk.server.url_for(
         f"/media/{govuk.documents[0]['item']['details']['attachments'][0]['id']}/{same_name}"
     )
+
+
+def test_a_collection_of_whole_files_finds_the_files_held_by_name_and_release_and_downloads_nothing(
+    httpserver, monkeypatch, tmp_path
+):
+    """The statistical first releases' collection: the 2017 document ("… 2016 to 2017", the year ending March
+    2017) holds the files the manifest has; a PDF no family recognises is listed; the 2016 document is older than
+    the newest release held (2017) and is not read."""
+    path = "/government/collections/statistics-looked-after-children"
+    held = [s for s in MANIFEST if MANIFEST[s].locate == f"govuk-content-api:{path}"]
+    govuk = GovukCollection(httpserver, monkeypatch, path)
+    govuk.document(
+        "fixture-children-looked-after-2015-to-2016",
+        "Children looked after in England including adoption: 2015 to 2016",
+        "2016-09-29T09:30:00.000+01:00",
+        [("SFR41_CLA2016.csv", b"not read", "text/csv")],
+    )
+    [*_, pdf] = govuk.document(
+        "fixture-children-looked-after-2016-to-2017",
+        "Children looked after in England including adoption: 2016 to 2017",
+        "2017-09-28T09:30:00.000+01:00",
+        [
+            ("SFR50_CLA2017.csv", b"not read", "text/csv"),
+            ("SFR50_Missing_2017.csv", b"not read", "text/csv"),
+            ("SFR50_2017_MetaData.txt", b"not read", "text/plain"),
+            ("SFR50_2017_Text.pdf", b"not read", "application/pdf"),
+        ],
+    )
+    run = Settings(
+        cache_dir=tmp_path / "cache", sources_manifest=write_manifest(tmp_path / "sources.csv", held)
+    )
+    report = release_watch.watch(run)
+    assert (report.new, report.errors, report.checked) == ([], [], 4)
+    assert [u["file"] for u in report.unrecognised] == [govuk.server.url_for(pdf.path)]
+    assert govuk.requested() == [
+        f"/api/content{path}",
+        "/api/content/government/statistics/fixture-children-looked-after-2016-to-2017",
+    ]
