@@ -15,7 +15,9 @@ Where it looks, by the settings (analysis/settings.py):
   updated on or after the newest release the manifest holds from that collection (an older document cannot
   hold a newer list, so it is not read; an unchanged collection downloads nothing). The row of a file found
   on GOV.UK has no direct_url: `make data` finds the same attachment through `locate` (discovery.locate_govuk,
-  by its file name on the document named in page_url).
+  by its file name on the document named in page_url). A workbook on GOV.UK is known by its file name in the
+  collection (it is not downloaded again); other files by family, release (a document titled "… 2016 to
+  2017" holds the release 2017) and name. Only the families that collection locates can recognise its files.
 
 Each file the manifest lacks is recognised by its name against data/reference/source_families.csv, and a
 workbook (ODS or XLSX, by its name or content type) whose name fits a family's workbook row is downloaded and
@@ -487,7 +489,7 @@ def describe_sheet(
 def is_workbook(candidate: Candidate) -> bool:
     """An ODS or XLSX workbook, by its file name's extension or the content type the publisher gives."""
     return (
-        Path(candidate.file_name).suffix.lower() in WORKBOOK_TYPES.values()
+        _named_as_workbook(candidate)
         or candidate.content_type.split(";")[0].strip().lower() in WORKBOOK_TYPES
     )
 
@@ -495,9 +497,13 @@ def is_workbook(candidate: Candidate) -> bool:
 def _workbook_name(candidate: Candidate) -> str:
     """The name families' workbook rows are matched against: the file name, with the extension its content type
     says when the name has none of a workbook."""
-    if Path(candidate.file_name).suffix.lower() in WORKBOOK_TYPES.values():
+    if _named_as_workbook(candidate):
         return candidate.file_name
     return candidate.file_name + WORKBOOK_TYPES.get(candidate.content_type.split(";")[0].strip().lower(), "")
+
+
+def _named_as_workbook(candidate: Candidate) -> bool:
+    return Path(candidate.file_name).suffix.lower() in WORKBOOK_TYPES.values()
 
 
 def _sheet_names(fetched: _Fetched, candidate: Candidate) -> list[str]:
@@ -620,6 +626,12 @@ def _workbook_rows(
     """A new workbook, downloaded and classified sheet by sheet: a row for each sheet a family recognises whose
     list the manifest lacks; the other sheets are listed as unrecognised."""
     where = candidate.archive_path or candidate.url
+    if not _named_as_workbook(candidate):
+        # the cache, the content check and the families' patterns go by the file name's extension
+        raise FarFromHomeError(
+            f"file {candidate.file_name!r}: check 'workbook named .ods or .xlsx' failed: its content type is "
+            f"{candidate.content_type!r} but its name has no workbook extension; add its rows by hand"
+        )
     fetched = _fetch(candidate, session, work)
     sheets = _sheet_names(fetched, candidate)
     recognised, others = manifest.classify_sheets(_workbook_name(candidate), sheets, families)

@@ -534,3 +534,17 @@ def test_a_collection_of_whole_files_finds_the_files_held_by_name_and_release_an
         f"/api/content{path}",
         "/api/content/government/statistics/fixture-children-looked-after-2016-to-2017",
     ]
+
+
+def test_a_workbook_known_only_by_its_content_type_is_an_error_not_a_row(collection):
+    govuk, run = collection["govuk"], collection["run"]
+    attachment = govuk.documents[-1]["item"]["details"]["attachments"][0]
+    attachment["filename"] = "fixture-childrens-social-care-2025"  # no extension; content type ODS
+    govuk.serve()
+    report = release_watch.watch(run, apply=True)
+    [error] = report.errors
+    assert error["error"].startswith(
+        "file 'fixture-childrens-social-care-2025': check 'workbook named .ods or .xlsx' failed: its content type "
+        f"is {ODS!r}"
+    )
+    assert report.applied == [] and not [p for p in govuk.requested() if p.startswith("/media/")]
