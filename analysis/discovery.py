@@ -15,10 +15,15 @@ of exactly those shapes (tests/fixtures/discovery/).
   .../content-schemas/publication.html; attachment asset properties in alphagov/publishing-api
   content_schemas/formats/shared/definitions/asset_links.jsonnet (`file_attachment_asset`).
   A file is matched by its attachment `filename` (case-insensitive, or the last segment of its `url`)
-  equal to the source's `file_name`, and it must belong to the source's reporting year: the year appears
-  in the file name or in the title/base_path of the document holding it. Same-named files in several
-  years (e.g. `Meta_Data_Document.txt`) are told apart that way; if that still leaves more than one
+  equal to the source's `file_name`, and it must belong to the source's release: an attachment on the
+  document the source's `page_url` names (release_watch writes the document's page for the files it finds
+  there, e.g. the sheets of Ofsted's yearly workbook), else one of the source's reporting year: the year
+  appears in the file name or in the title/base_path of the document holding it. Same-named files in
+  several years (e.g. `Meta_Data_Document.txt`) are told apart that way; if that still leaves more than one
   candidate, or none, discovery stops with an error naming the page, never a guess.
+  `govuk_files(source, session, path, since)` lists the attachments of a collection's documents last updated
+  on or after a date (for the release watch: a document older than the newest release held cannot hold a
+  newer one), without reading the older documents.
 - `ees:<publication slug>`: the Explore Education Statistics *content* API, the API the EES website
   itself calls (base https://content.explore-education-statistics.service.gov.uk/api). Routes and
   fields as defined in dfe-analytical-services/explore-education-statistics, Content.Api controllers:
@@ -61,6 +66,7 @@ import csv
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -224,17 +230,31 @@ class _Candidate:
     page_title: str
     name: str
     url: str
+    content_type: str = (
+        ""  # the attachment's `content_type` (e.g. application/vnd.oasis.opendocument.spreadsheet)
+    )
+    updated: str = ""  # the document's `public_updated_at`
+
+
+GovukFile = _Candidate  # an attachment on a GOV.UK page, as govuk_files lists it
 
 
 def _govuk_attachments(
-    source: Source, session: requests.Session, path: str, cache: DiscoveryCache
+    source: Source,
+    session: requests.Session,
+    path: str,
+    cache: DiscoveryCache,
+    since: date | None = None,
 ) -> tuple[list[_Candidate], int]:
-    """Every file attachment on the page at `path` and, for a collection, on each of its documents."""
+    """Every file attachment on the page at `path` and, for a collection, on each of its documents (with
+    `since`: only the documents last updated on or after that date; the others are not requested)."""
     item = _get_json(source, session, _govuk_api_url(path), cache)
     if not isinstance(item, dict):
         raise FetchError(source.source_id, source.file_name, "discovery JSON", f"{path}: not a content item")
     pages = [item]
     for document in (item.get("links") or {}).get("documents") or []:
+        if since is not None and not _updated_since(document, since):
+            continue
         document_url = _govuk_document_api_url(document)
         if document_url:
             pages.append(_get_json(source, session, document_url, cache))
@@ -254,9 +274,34 @@ def _govuk_attachments(
                     page_title=str(page.get("title", "")),
                     name=_attachment_name(attachment),
                     url=url,
+                    content_type=str(attachment.get("content_type") or ""),
+                    updated=str(page.get("public_updated_at") or ""),
                 )
             )
     return candidates, len(pages)
+
+
+def _updated_since(document: dict, since: date) -> bool:
+    """Whether a collection's document was last updated on or after `since`: by its `public_updated_at`, else
+    by the highest year in its title; a document with neither is kept (it cannot be ruled out)."""
+    stamp = str(document.get("public_updated_at") or "")
+    try:
+        return date.fromisoformat(stamp[:10]) >= since
+    except ValueError:
+        years = [int(y) for y in YEAR.findall(str(document.get("title", "")))]
+        return max(years) >= since.year if years else True
+
+
+def govuk_files(
+    source: Source,
+    session: requests.Session,
+    path: str,
+    since: date | None = None,
+    cache: DiscoveryCache | None = None,
+) -> tuple[list[GovukFile], int]:
+    """The file attachments of the GOV.UK page or collection at `path` (documents last updated on or after
+    `since` only), and the number of pages read. `source` is named in errors (the collection's newest row)."""
+    return _govuk_attachments(source, session, path, cache if cache is not None else DiscoveryCache(), since)
 
 
 def _page_year(candidate: _Candidate) -> int | None:
@@ -288,7 +333,11 @@ def locate_govuk(
             "set a verified direct_url in data/sources.csv if the publisher names it differently",
         )
     year = source.reporting_year.strip()
-    if year in file_name:
+    on_its_page = [c for c in named if source.page_url and c.page == source.page_url.rstrip("/")]
+    if on_its_page:
+        # the document the row was found on (release_watch writes it as page_url)
+        in_year = on_its_page
+    elif year in file_name:
         in_year = named
     else:
         # "… 2013 to 2014" is the release for the year ending March 2014: a page's year is the highest

@@ -22,6 +22,10 @@ Content, not names: every file, in every mode, is checked by its bytes against t
 extension says (formats.check_kind: magic bytes and structure), before it is hashed into the cache. A
 zip served for a .hexjson, or an HTML error page for a .csv, fails and leaves the last good copy alone.
 
+One file, several rows: rows that resolve to one URL in a run (the sheets of one workbook, each its own row)
+share one download: the first row downloads it (cached, conditional GET), the others copy its bytes into
+their own cache folder, checked as theirs, with the first's retrieval recorded in their provenance.
+
 Zip members (manifest column `archive_member`, e.g. `data/<file>.csv` of an EES release's "all files"
 zip): the located URL (direct_url, discovered, or base URL + mirror_path) or the mirror file is the ZIP.
 It is downloaded once per run and URL (cached, conditional GET as for any file), checked as a zip, and
@@ -295,6 +299,8 @@ class Fetcher:
         self.discovery_cache = discovery.DiscoveryCache()
         # archives fetched and checked in this run, by URL or mirror path: (path, provenance)
         self._archives: dict[str, tuple[Path, Provenance]] = {}
+        # files downloaded in this run, by URL: a workbook several rows read (one per sheet) is fetched once
+        self._downloads: dict[str, tuple[Path, Provenance]] = {}
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -323,8 +329,12 @@ class Fetcher:
             url = discovery.locate(source, self.session, self.discovery_cache)
         if source.archive_member:
             return self._fetch_member(source, url)
+        if url in self._downloads and self._downloads[url][1].source_id != source.source_id:
+            return self._reuse_download(source, url)
         target = self._source_target(source)
-        return FetchedFile(source.source_id, target.path, self._download(target, url))
+        record = self._download(target, url)
+        self._downloads[url] = (target.path, record)
+        return FetchedFile(source.source_id, target.path, record)
 
     def fetch_all(self, sources: Iterable[Source] | Mapping[str, Source]) -> dict[str, FetchedFile]:
         """Fetch every source in order; the first failure raises (nothing later is attempted)."""
@@ -475,6 +485,39 @@ class Fetcher:
             )
             self._archives[key] = (mirror_file, record)
         return self._extract_member(source, *self._archives[key], where=str(mirror_file))
+
+    # --- one download for several rows ---------------------------------------------------------
+
+    def _reuse_download(self, source: Source, url: str) -> FetchedFile:
+        """Another row of a file downloaded in this run (a workbook's sheets): its bytes are copied into this
+        row's cache, checked as this row's (content, manifest), and recorded as retrieved with the first."""
+        first_path, first = self._downloads[url]
+        target = self._source_target(source)
+        with first_path.open("rb") as reader, self._staging(target) as staging:
+            digest = hashlib.sha256()
+            size = 0
+            for chunk in iter(lambda: reader.read(CHUNK_BYTES), b""):
+                staging.handle.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+            staging.handle.close()
+            sha = digest.hexdigest()
+            content = _check_content(source, staging.path, url)
+            if self.origin == "mirror-http":
+                self._check_manifest(source, size, sha, url)
+            record = replace(
+                first,
+                source_id=source.source_id,
+                file_name=source.file_name,
+                bytes=size,
+                sha256=sha,
+                public_url=self._public_url(source, url),
+                manifest_sha256_matches=self._note_new_version(source, sha),
+                content=content.label,
+            )
+            staging.commit(target.path)
+        self._write_provenance(target, record)
+        return FetchedFile(source.source_id, target.path, record)
 
     # --- zip archive members ------------------------------------------------------------------
 

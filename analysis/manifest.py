@@ -1,4 +1,4 @@
-"""The source manifest (data/sources.csv) and the table of source families (data/reference/source_families.csv).
+r"""The source manifest (data/sources.csv) and the table of source families (data/reference/source_families.csv).
 
 Each manifest row is one upstream file, and says what it is:
 
@@ -18,9 +18,22 @@ when verified), expected_bytes, expected_sha256 (as last retrieved), note.
 
 The families table says, for each family: its publisher, its kind (how releases and periods are read for a
 new file: `ees`, `sfr`, `ofsted_snapshot`, `ofsted_year`, `geography`, `documentation`), whether the pipeline
-reads it (`status` read | unused, with `unused_reason`), the file-name and sheet-name patterns that
-recognise its files, and how a new file's manifest row is written (`source_id_template` with `{release}` and
-`{stem}`, the file name's stem in lower case with hyphens; `locate`; `licence`).
+reads it (`status` read | unused, with `unused_reason`), the patterns that recognise its files, and how a new
+file's manifest row is written (`source_id_template`; `locate`; `licence`).
+
+Recognising files: a family has one row per pattern. A row with a `file_pattern` only recognises a whole file
+by its name (`^provider-level-\d{4}-\d{2}-\d{2}\.csv$`). A row with a `sheet_pattern` too recognises one sheet
+of a workbook whose name fits its `file_pattern` (`\.(ods|xlsx)$`): a workbook is classified sheet by sheet,
+and each sheet a family recognises becomes one manifest row, its `sheet` the sheet's exact name as an anchored
+regular expression (`^Provider_level_at_31_Mar_2025$`). A file or sheet that two families recognise is an
+error, never a guess.
+
+`source_id_template` placeholders (SOURCE_ID_FIELDS): `{release}` (the release key: `2024`, `2024-03-31`),
+`{financial_year}` (for a release that is a date, the year from 1 April holding it, as Ofsted writes it:
+`2022-23` for 2023-03-31) and `{stem}` (the file name's stem in lower case with hyphens; for a workbook sheet,
+the file's stem, a hyphen and the sheet name's). Ofsted's templates name the table and the release
+(`ofsted-provider-level-{release}`), so a list has one id whether it came as a CSV export or as a workbook
+sheet, and data/reference/corrections.csv rows keyed by that id apply to either.
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ import csv
 import io
 import os
 import re
+import string
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -70,6 +84,7 @@ FAMILY_COLUMNS = [
     "description",
     "unused_reason",
 ]
+SOURCE_ID_FIELDS = ("release", "financial_year", "stem")
 FAMILY_KINDS = ("ees", "sfr", "ofsted_snapshot", "ofsted_year", "geography", "documentation")
 FAMILY_STATUSES = ("read", "unused")
 
@@ -176,6 +191,8 @@ class Family:
     licence: str
     description: str
     unused_reason: str
+    # (file_pattern, sheet_pattern) of each row: an empty sheet pattern recognises a whole file by its name
+    patterns: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_read(self) -> bool:
@@ -186,6 +203,24 @@ class Family:
 
     def matches_sheet(self, sheet_name: str) -> bool:
         return any(re.search(p, sheet_name) for p in self.sheet_patterns)
+
+    def recognises(self, file_name: str, sheet: str = "") -> bool:
+        """Whether a row recognises the whole file (no `sheet`) or the workbook's sheet `sheet`."""
+        for file_pattern, sheet_pattern in self.patterns:
+            if not file_pattern or bool(sheet_pattern) != bool(sheet):
+                continue
+            if re.search(file_pattern, file_name, re.IGNORECASE) and (
+                not sheet or re.search(sheet_pattern, sheet)
+            ):
+                return True
+        return False
+
+    def reads_sheets_of(self, file_name: str) -> bool:
+        """Whether a row recognises sheets of a workbook named `file_name`."""
+        return any(
+            sheet_pattern and file_pattern and re.search(file_pattern, file_name, re.IGNORECASE)
+            for file_pattern, sheet_pattern in self.patterns
+        )
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -244,6 +279,9 @@ def load_families(path: Path | None = None) -> dict[str, Family]:
                 re.compile(row[column])
             except re.error as error:
                 problems.append(f"{column} is not a regular expression: {error}")
+        if row["sheet_pattern"] and not row["file_pattern"]:
+            problems.append("a sheet_pattern needs the file_pattern of the workbooks it is looked for in")
+        problems += _template_problems(row["source_id_template"])
         if problems:
             raise ManifestError(f"{path}, line {number} ({row['family']}): " + "; ".join(problems))
         grouped.setdefault(row["family"], []).append(row)
@@ -269,8 +307,20 @@ def load_families(path: Path | None = None) -> dict[str, Family]:
             licence=first["licence"],
             description=first["description"],
             unused_reason=first["unused_reason"],
+            patterns=tuple((r["file_pattern"], r["sheet_pattern"]) for r in group),
         )
     return families
+
+
+def _template_problems(template: str) -> list[str]:
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as error:
+        return [f"source_id_template {template!r} is not a template: {error}"]
+    unknown = sorted({n for n in names if n not in SOURCE_ID_FIELDS})
+    if unknown:
+        return [f"source_id_template {template!r} uses {unknown}: only {list(SOURCE_ID_FIELDS)} are known"]
+    return []
 
 
 def check_families(sources: dict[str, Source], families: dict[str, Family], manifest: Path) -> None:
@@ -292,18 +342,42 @@ def check_families(sources: dict[str, Source], families: dict[str, Family], mani
 
 
 def classify(file_name: str, families: dict[str, Family], sheet: str = "") -> Family | None:
-    """The one family whose patterns recognise a file (and sheet), or None. Two families matching is an error."""
-    hits = [
-        f
-        for f in families.values()
-        if f.matches_file(file_name) and (not sheet or not f.sheet_patterns or f.matches_sheet(sheet))
-    ]
+    """The one family recognising a whole file by its name (no `sheet`: rows without a sheet pattern), or the
+    sheet `sheet` of a workbook (rows with one), or None. Two families recognising it is an error."""
+    hits = [f for f in families.values() if f.recognises(file_name, sheet)]
     if len(hits) > 1:
+        what = f"sheet {sheet!r} of file {file_name!r}" if sheet else f"file {file_name!r}"
         raise ManifestError(
-            f"file {file_name!r} fits more than one family in data/reference/{FAMILIES_FILE}: "
+            f"{what} fits more than one family in data/reference/{FAMILIES_FILE}: "
             f"{sorted(f.family for f in hits)}"
         )
     return hits[0] if hits else None
+
+
+def reads_sheets(file_name: str, families: dict[str, Family]) -> bool:
+    """Whether some family recognises sheets of a workbook named `file_name` (so it is classified by sheet)."""
+    return any(f.reads_sheets_of(file_name) for f in families.values())
+
+
+def classify_sheets(
+    file_name: str, sheets: list[str], families: dict[str, Family]
+) -> tuple[list[tuple[str, Family]], list[str]]:
+    """A workbook classified sheet by sheet: ([(sheet, family) for each recognised sheet], [the other sheets]),
+    in the workbook's order. A sheet two families recognise is an error (ManifestError naming both)."""
+    recognised: list[tuple[str, Family]] = []
+    others: list[str] = []
+    for sheet in sheets:
+        family = classify(file_name, families, sheet)
+        if family is None:
+            others.append(sheet)
+        else:
+            recognised.append((sheet, family))
+    return recognised, others
+
+
+def sheet_regex(sheet: str) -> str:
+    """The manifest `sheet` of a workbook row: the sheet's exact name as an anchored regular expression."""
+    return f"^{re.escape(sheet)}$"
 
 
 def manifest_text(sources: list[Source]) -> str:

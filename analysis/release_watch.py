@@ -11,15 +11,26 @@ Where it looks, by the settings (analysis/settings.py):
 - FFH_SOURCE_BASE_URL: the same archive served over HTTP (the index is `<base URL>MANIFEST.csv`);
 - neither: the publishers' sites. Explore Education Statistics: the newest release of each publication the
   manifest locates (`ees:<slug>`) and its `downloadFiles` (discovery.py documents the API). GOV.UK
-  collections (`govuk-content-api:`): not listed automatically yet, reported as a check that could not run
-  (add their rows by hand, or give each a verified `direct_url`).
+  collections (`govuk-content-api:<collection path>`): the attachments of the collection's documents last
+  updated on or after the newest release the manifest holds from that collection (an older document cannot
+  hold a newer list, so it is not read; an unchanged collection downloads nothing). The row of a file found
+  on GOV.UK has no direct_url: `make data` finds the same attachment through `locate` (discovery.locate_govuk,
+  by its file name on the document named in page_url). A workbook on GOV.UK is known by its file name in the
+  collection (it is not downloaded again); other files by family, release (a document titled "… 2016 to
+  2017" holds the release 2017) and name. Only the families that collection locates can recognise its files.
 
-Each file the manifest lacks is recognised by its name (and, for a workbook, its sheets) against
-data/reference/source_families.csv. A file no family recognises is listed, never guessed. For each new file
-`--apply` writes: source_id (the family's template), family, release, release_title, reference_period (for
-an EES file: the years it holds; for a list at a date: the date), publisher, publication, page, archive path
-or URL, size and sha256. Nothing else changes; `make data` then reads the new release through the families,
-and the refresh records what changed.
+Each file the manifest lacks is recognised by its name against data/reference/source_families.csv, and a
+workbook (ODS or XLSX, by its name or content type) whose name fits a family's workbook row is downloaded and
+classified sheet by sheet: one row per sheet a family recognises (`sheet`: the sheet's exact name, anchored;
+release, period and title from the sheet's name: `Provider_level_at_31_Mar_2025` is the list at 2025-03-31,
+`Leavers+Joiners_at_31_Mar_2025` and `Provider_level_in_year_2024-25` the year 2024-04-01/2025-03-31). A
+list the manifest already holds (same family and release, e.g. as a CSV export) is not added again. A file
+or sheet no family recognises is listed (Cover, Notes, time series...), never guessed; one two families
+recognise is an error. For each new file or sheet `--apply` writes: source_id (the family's
+`source_id_template`, see manifest.py), family, release, release_title, reference_period (for an EES file:
+the years it holds; for a list at a date: the date), publisher, publication, page, archive path, sheet, size
+and sha256 (of the whole file: a workbook's rows share them). Nothing else changes; `make data` then reads
+the new release through the families, and the refresh records what changed.
 
 Exit codes: 0 nothing new, 10 new files found (listed or applied), 1 a check failed.
 """
@@ -32,11 +43,12 @@ import hashlib
 import io
 import json
 import re
+import string
 import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +65,13 @@ _YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 _DAY = re.compile(
     r"(\d{1,2}) (January|February|March|April|May|June|July|August|September|October|November|December) (\d{4})"
 )
+# dates and years in workbook sheet names: `..._at_31_Mar_2025`, `..._in_year_2024-25`
+_SHEET_DAY = re.compile(r"(?<!\d)(\d{1,2})_([A-Z][a-z]{2})[a-z]*_(\d{4})(?!\d)")
+_SHEET_YEARS = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?!\d)")
+WORKBOOK_TYPES = {
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,12 @@ class Candidate:
     page_url: str
     expected_bytes: int | None = None
     expected_sha256: str = ""
+    content_type: str = (
+        ""  # as the publisher lists it (GOV.UK attachments), to tell a workbook without extension
+    )
+    # the GOV.UK `locate` whose collection listed the file: only that locate's families can recognise it, and
+    # its rows carry no direct_url (production finds the file through the locate)
+    locate: str = ""
 
 
 @dataclass
@@ -142,44 +167,77 @@ def archive_candidates(run: settings.Settings, session: Any = None) -> list[Cand
 def publisher_candidates(
     sources: dict[str, manifest.Source], session: Any, errors: list[dict[str, str]]
 ) -> list[Candidate]:
-    """The files of the newest release of each EES publication the manifest locates (live mode)."""
+    """The files of the newest release of each EES publication the manifest locates, and the attachments of
+    each GOV.UK collection's documents updated since the newest release held from it (live mode)."""
     from analysis import discovery
 
     found: list[Candidate] = []
-    by_locate: dict[str, manifest.Source] = {}
+    by_locate: dict[str, list[manifest.Source]] = {}
     for source in sources.values():
         if source.locate:
-            by_locate.setdefault(source.locate, source)
-    for locate, source in sorted(by_locate.items()):
+            by_locate.setdefault(source.locate, []).append(source)
+    cache = discovery.DiscoveryCache()
+    for locate, held in sorted(by_locate.items()):
         scheme, _, target = locate.partition(":")
-        if scheme != "ees":
-            if scheme == "govuk-content-api":
-                errors.append(
-                    {
-                        "locate": locate,
-                        "error": "GOV.UK collections are not listed automatically: check the collection page "
-                        "for a new release and add its files to data/sources.csv",
-                    }
-                )
-            continue
         try:
-            release = discovery.latest_ees_release(source, session, target)
+            if scheme == "ees":
+                found += _ees_candidates(held[0], session, target, cache)
+            elif scheme == "govuk-content-api":
+                found += _govuk_candidates(held, session, locate, target, cache)
         except FarFromHomeError as error:
             errors.append({"locate": locate, "error": str(error)})
-            continue
-        for item in release.files:
-            found.append(
-                Candidate(
-                    file_name=item["fileName"],
-                    archive_path="",
-                    url=item["url"],
-                    publisher=source.publisher,
-                    publication=source.publication,
-                    release_label=release.title,
-                    page_url=release.page_url,
-                )
-            )
     return found
+
+
+def _ees_candidates(source: manifest.Source, session: Any, slug: str, cache: Any) -> list[Candidate]:
+    from analysis import discovery
+
+    release = discovery.latest_ees_release(source, session, slug, cache)
+    return [
+        Candidate(
+            file_name=item["fileName"],
+            archive_path="",
+            url=item["url"],
+            publisher=source.publisher,
+            publication=source.publication,
+            release_label=release.title,
+            page_url=release.page_url,
+        )
+        for item in release.files
+    ]
+
+
+def _govuk_candidates(
+    held: list[manifest.Source], session: Any, locate: str, path: str, cache: Any
+) -> list[Candidate]:
+    """The attachments of the collection's documents updated on or after the newest release held from it."""
+    from analysis import discovery
+
+    newest = max(held, key=lambda s: (s.release, s.source_id))
+    files, _ = discovery.govuk_files(newest, session, path, since=_release_date(newest.release), cache=cache)
+    return [
+        Candidate(
+            file_name=item.name,
+            archive_path="",
+            url=item.url,
+            publisher=newest.publisher,
+            publication=item.page_title,
+            release_label=item.page_title,
+            page_url=item.page,
+            content_type=item.content_type,
+            locate=locate,
+        )
+        for item in files
+    ]
+
+
+def _release_date(release: str) -> date | None:
+    """The first day a release key can stand for: a list's date, or 1 January of a year (None: unknown)."""
+    try:
+        return date.fromisoformat(release[:10])
+    except ValueError:
+        match = _YEAR.match(release)
+        return date(int(match.group(0)), 1, 1) if match else None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -189,6 +247,29 @@ def publisher_candidates(
 
 def _stem(file_name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", Path(file_name).stem.lower()).strip("-")
+
+
+def _financial_year(day: date) -> str:
+    """The year from 1 April that holds `day`, as Ofsted writes it: 2022-23 for 31 March 2023."""
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def source_id(family: manifest.Family, release: str, stem: str) -> str:
+    """A new row's source id: the family's source_id_template (placeholders: manifest.SOURCE_ID_FIELDS)."""
+    try:
+        year = _financial_year(date.fromisoformat(release))
+    except ValueError:
+        year = None
+    fields = {"release": release, "stem": stem, "financial_year": year}
+    names = {name for _, name, _, _ in string.Formatter().parse(family.source_id_template) if name}
+    missing = sorted(n for n in names if fields.get(n) is None)
+    if missing:
+        raise FarFromHomeError(
+            f"family {family.family!r}: source_id_template {family.source_id_template!r} needs {missing}, "
+            f"which release {release!r} does not give (data/reference/{manifest.FAMILIES_FILE})"
+        )
+    return family.source_id_template.format(**fields)
 
 
 def _release_key(family: manifest.Family, candidate: Candidate) -> str:
@@ -201,6 +282,10 @@ def _release_key(family: manifest.Family, candidate: Candidate) -> str:
     ]
     if not years:
         return _fail(candidate, "a year in the release name")
+    if candidate.locate:
+        # a GOV.UK document's title: "… 2016 to 2017" is the release for the year ending March 2017 (as
+        # discovery.locate_govuk reads it)
+        return str(max(years))
     return str(years[0] if family.kind in ("ees", "sfr", "documentation") else max(years))
 
 
@@ -255,6 +340,40 @@ def _ees_years(path: Path, candidate: Candidate) -> str:
     return f"{years[0]}-{years[-1]}" if years[0] != years[-1] else str(years[0])
 
 
+def _sheet_period(family: manifest.Family, candidate: Candidate, sheet: str) -> tuple[str, str, str]:
+    """(release, reference_period, release_title) of a workbook sheet, read from the sheet's name:
+    `..._at_31_Mar_2025` is the list at 2025-03-31 (`31 March 2025`), or for a year's table the year to that
+    day (`2024-04-01/2025-03-31`, `2024-25`); `..._in_year_2024-25` is that year."""
+
+    def fail(detail: str) -> FarFromHomeError:
+        return FarFromHomeError(
+            f"file {candidate.file_name!r}, sheet {sheet!r} ({family.family}): check 'date in the sheet name' "
+            f"failed: {detail}; add its row by hand"
+        )
+
+    day = None
+    match = _SHEET_DAY.search(sheet)
+    if match:
+        try:
+            day = datetime.strptime(" ".join(match.groups()), "%d %b %Y").date()
+        except ValueError:
+            raise fail(f"{match.group(0)!r} is not a day") from None
+    elif family.kind == "ofsted_year" and (match := _SHEET_YEARS.search(sheet)):
+        start = int(match.group(1))
+        if (start + 1) % 100 != int(match.group(2)):
+            raise fail(f"{match.group(0)!r} is not one year")
+        day = date(start + 1, 3, 31)  # domain: Ofsted's years run from 1 April to 31 March
+    if day is None:
+        raise fail("no day (like 31_Mar_2025) or year (like 2024-25) in it")
+    if family.kind == "ofsted_snapshot":
+        return day.isoformat(), day.isoformat(), f"{day.day} {day:%B} {day.year}"
+    if family.kind == "ofsted_year":
+        if (day.month, day.day) != (3, 31):
+            raise fail(f"{day.isoformat()} does not end a year to 31 March")
+        return day.isoformat(), f"{day.year - 1}-04-01/{day.isoformat()}", _financial_year(day)
+    raise fail(f"a family of kind {family.kind!r} is not read from workbook sheets")
+
+
 def _download(candidate: Candidate, session: Any, work: Path) -> Path:
     """The candidate's bytes in a temporary file (a local archive file is read in place)."""
     if candidate.url.startswith("file://"):
@@ -265,13 +384,22 @@ def _download(candidate: Candidate, session: Any, work: Path) -> Path:
     response = session.get(candidate.url, timeout=(5, 120))
     if response.status_code != 200:
         raise FarFromHomeError(f"{candidate.url}: HTTP {response.status_code}")
-    target = work / candidate.file_name
+    target = (
+        work / f"{hashlib.sha256(candidate.url.encode()).hexdigest()[:12]}-{Path(candidate.file_name).name}"
+    )
     target.write_bytes(response.content)
     return target
 
 
-def describe(candidate: Candidate, family: manifest.Family, session: Any, work: Path) -> manifest.Source:
-    """The manifest row of a new file."""
+@dataclass(frozen=True)
+class _Fetched:
+    path: Path
+    bytes: int
+    sha256: str
+
+
+def _fetch(candidate: Candidate, session: Any, work: Path) -> _Fetched:
+    """Download the candidate and check it against the archive index's sha256 (when it gives one)."""
     path = _download(candidate, session, work)
     content = path.read_bytes()
     sha = hashlib.sha256(content).hexdigest()
@@ -279,33 +407,127 @@ def describe(candidate: Candidate, family: manifest.Family, session: Any, work: 
         raise FarFromHomeError(
             f"{candidate.file_name}: sha256 {sha} differs from the index's {candidate.expected_sha256}"
         )
-    release = _release_key(family, candidate)
+    return _Fetched(path, len(content), sha)
+
+
+def _archive_path(candidate: Candidate, family: manifest.Family, release: str) -> str:
+    """The file's place in an archive of the sources: the index's path; a GOV.UK file by its document
+    (`ofsted/<document>/<file>`, one place for every row of a workbook); an EES file by family and release."""
+    if candidate.archive_path:
+        return candidate.archive_path
+    if candidate.locate:
+        document = candidate.page_url.rstrip("/").rsplit("/", 1)[-1]
+        return f"{family.family.split(':')[0]}/{document}/{candidate.file_name}"
+    return f"{family.family.replace(':', '/')}/{release}/{candidate.file_name}"
+
+
+def _row(
+    candidate: Candidate,
+    family: manifest.Family,
+    fetched: _Fetched,
+    *,
+    release: str,
+    release_title: str,
+    reference_period: str,
+    stem: str,
+    sheet: str = "",
+) -> manifest.Source:
     return manifest.Source(
-        source_id=family.source_id_template.format(release=release, stem=_stem(candidate.file_name)),
+        source_id=source_id(family, release, stem),
         family=family.family,
         release=release,
-        release_title=candidate.release_label,
-        reference_period=_reference_period(family, candidate, path, release),
+        release_title=release_title,
+        reference_period=reference_period,
         publisher=candidate.publisher,
         publication=candidate.publication,
         page_url=candidate.page_url,
         file_name=candidate.file_name,
-        archive_path=candidate.archive_path
-        or f"{family.family.replace(':', '/')}/{release}/{candidate.file_name}",
+        archive_path=_archive_path(candidate, family, release),
         archive_member="",
-        sheet="",
+        sheet=manifest.sheet_regex(sheet) if sheet else "",
         licence=family.licence,
         locate=family.locate,
-        direct_url="" if candidate.archive_path else candidate.url,
-        expected_bytes=len(content),
-        expected_sha256=sha,
+        direct_url="" if candidate.archive_path or candidate.locate else candidate.url,
+        expected_bytes=fetched.bytes,
+        expected_sha256=fetched.sha256,
         note="",
     )
+
+
+def describe(candidate: Candidate, family: manifest.Family, session: Any, work: Path) -> manifest.Source:
+    """The manifest row of a new file (a whole file, recognised by its name)."""
+    fetched = _fetch(candidate, session, work)
+    release = _release_key(family, candidate)
+    return _row(
+        candidate,
+        family,
+        fetched,
+        release=release,
+        release_title=candidate.release_label,
+        reference_period=_reference_period(family, candidate, fetched.path, release),
+        stem=_stem(candidate.file_name),
+    )
+
+
+def describe_sheet(
+    candidate: Candidate, family: manifest.Family, fetched: _Fetched, sheet: str
+) -> manifest.Source:
+    """The manifest row of one sheet of a new workbook (`fetched`: the workbook downloaded)."""
+    release, period, title = _sheet_period(family, candidate, sheet)
+    return _row(
+        candidate,
+        family,
+        fetched,
+        release=release,
+        release_title=title,
+        reference_period=period,
+        stem=f"{_stem(candidate.file_name)}-{_stem(sheet)}",
+        sheet=sheet,
+    )
+
+
+def is_workbook(candidate: Candidate) -> bool:
+    """An ODS or XLSX workbook, by its file name's extension or the content type the publisher gives."""
+    return (
+        _named_as_workbook(candidate)
+        or candidate.content_type.split(";")[0].strip().lower() in WORKBOOK_TYPES
+    )
+
+
+def _workbook_name(candidate: Candidate) -> str:
+    """The name families' workbook rows are matched against: the file name, with the extension its content type
+    says when the name has none of a workbook."""
+    if _named_as_workbook(candidate):
+        return candidate.file_name
+    return candidate.file_name + WORKBOOK_TYPES.get(candidate.content_type.split(";")[0].strip().lower(), "")
+
+
+def _named_as_workbook(candidate: Candidate) -> bool:
+    return Path(candidate.file_name).suffix.lower() in WORKBOOK_TYPES.values()
+
+
+def _sheet_names(fetched: _Fetched, candidate: Candidate) -> list[str]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        with CalamineWorkbook.from_path(str(fetched.path)) as workbook:
+            return list(workbook.sheet_names)
+    except (CalamineError, OSError) as error:
+        raise FarFromHomeError(
+            f"file {candidate.file_name!r}: check 'readable workbook' failed: {error}"
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------------------------
 # The watch
 # --------------------------------------------------------------------------------------------------------------
+
+
+def _families_for(candidate: Candidate, families: dict[str, manifest.Family]) -> dict[str, manifest.Family]:
+    """The families that may recognise a file: a GOV.UK collection's files are its families' only."""
+    if not candidate.locate:
+        return families
+    return {name: f for name, f in families.items() if f.locate == candidate.locate}
 
 
 def watch(run: settings.Settings, *, apply: bool = False, session: Any = None) -> WatchReport:
@@ -326,55 +548,113 @@ def watch(run: settings.Settings, *, apply: bool = False, session: Any = None) -
     known_shas = {s.expected_sha256 for s in sources.values() if s.expected_sha256}
     # a publisher's listing has no archive path or checksum: a file is known by its table, release and name
     known_files = {(s.family, s.release, s.file_name) for s in sources.values()}
+    # ... a workbook on GOV.UK by its name in the collection, and a list in it by its table and release
+    known_names = {(s.locate, s.file_name.lower()) for s in sources.values() if s.locate}
+    known_lists = {(s.family, s.release) for s in sources.values()}
     new_rows: list[manifest.Source] = []
     with tempfile.TemporaryDirectory(prefix="release-watch-") as tmp:
         for candidate in candidates:
+            where = candidate.archive_path or candidate.url
+            workbook = is_workbook(candidate)
             if (
                 candidate.archive_path in known_paths
                 or candidate.url in known_urls
                 or (candidate.expected_sha256 and candidate.expected_sha256 in known_shas)
+                or (
+                    workbook
+                    and candidate.locate
+                    and (candidate.locate, candidate.file_name.lower()) in known_names
+                )
             ):
                 continue
-            family = manifest.classify(candidate.file_name, families)
-            if family is None:
-                report.unrecognised.append(
-                    {
-                        "file": candidate.archive_path or candidate.url,
-                        "release": candidate.release_label,
-                        "hint": "no family in data/reference/source_families.csv recognises this file name",
-                    }
-                )
-                continue
+            pool = _families_for(candidate, families)
             try:
-                if (family.family, _release_key(family, candidate), candidate.file_name) in known_files:
-                    continue
-                row = describe(candidate, family, session, Path(tmp))
+                if workbook and manifest.reads_sheets(_workbook_name(candidate), pool):
+                    rows = _workbook_rows(candidate, pool, session, Path(tmp), known_lists, report)
+                else:
+                    family = manifest.classify(candidate.file_name, pool)
+                    if family is None:
+                        report.unrecognised.append(
+                            {
+                                "file": where,
+                                "release": candidate.release_label,
+                                "hint": "no family in data/reference/source_families.csv recognises this file name",
+                            }
+                        )
+                        continue
+                    if (family.family, _release_key(family, candidate), candidate.file_name) in known_files:
+                        continue
+                    rows = [describe(candidate, family, session, Path(tmp))]
             except FarFromHomeError as error:
-                report.errors.append({"locate": candidate.archive_path or candidate.url, "error": str(error)})
+                report.errors.append({"locate": where, "error": str(error)})
                 continue
-            if row.source_id in sources or row.source_id in {r.source_id for r in new_rows}:
-                report.errors.append(
+            for row in rows:
+                if row.source_id in sources or row.source_id in {r.source_id for r in new_rows}:
+                    report.errors.append(
+                        {
+                            "locate": where,
+                            "error": f"source id {row.source_id!r} already exists: the release may be listed twice",
+                        }
+                    )
+                    continue
+                new_rows.append(row)
+                report.new.append(
                     {
-                        "locate": candidate.archive_path or candidate.url,
-                        "error": f"source id {row.source_id!r} already exists: the release may be listed twice",
+                        "source_id": row.source_id,
+                        "family": row.family,
+                        "release": row.release,
+                        "reference_period": row.reference_period,
+                        "file": where,
+                        "sheet": row.sheet,
+                        "status": families[row.family].status,
                     }
                 )
-                continue
-            new_rows.append(row)
-            report.new.append(
-                {
-                    "source_id": row.source_id,
-                    "family": row.family,
-                    "release": row.release,
-                    "reference_period": row.reference_period,
-                    "file": candidate.archive_path or candidate.url,
-                    "status": families[row.family].status,
-                }
-            )
     if apply and new_rows and not report.errors:
         manifest.write_sources(run.sources_manifest, [*sources.values(), *new_rows])
         report.applied = [r.source_id for r in new_rows]
     return report
+
+
+def _workbook_rows(
+    candidate: Candidate,
+    families: dict[str, manifest.Family],
+    session: Any,
+    work: Path,
+    known_lists: set[tuple[str, str]],
+    report: WatchReport,
+) -> list[manifest.Source]:
+    """A new workbook, downloaded and classified sheet by sheet: a row for each sheet a family recognises whose
+    list the manifest lacks; the other sheets are listed as unrecognised."""
+    where = candidate.archive_path or candidate.url
+    if not _named_as_workbook(candidate):
+        # the cache, the content check and the families' patterns go by the file name's extension
+        raise FarFromHomeError(
+            f"file {candidate.file_name!r}: check 'workbook named .ods or .xlsx' failed: its content type is "
+            f"{candidate.content_type!r} but its name has no workbook extension; add its rows by hand"
+        )
+    fetched = _fetch(candidate, session, work)
+    sheets = _sheet_names(fetched, candidate)
+    recognised, others = manifest.classify_sheets(_workbook_name(candidate), sheets, families)
+    if not recognised:
+        report.unrecognised.append(
+            {
+                "file": where,
+                "release": candidate.release_label,
+                "hint": f"no family in data/reference/source_families.csv recognises any of its sheets {sheets}",
+            }
+        )
+        return []
+    for sheet in others:
+        report.unrecognised.append(
+            {
+                "file": where,
+                "sheet": sheet,
+                "release": candidate.release_label,
+                "hint": "no family in data/reference/source_families.csv recognises this sheet",
+            }
+        )
+    rows = [describe_sheet(candidate, family, fetched, sheet) for sheet, family in recognised]
+    return [row for row in rows if (row.family, row.release) not in known_lists]
 
 
 def render_markdown(report: WatchReport) -> str:
@@ -390,7 +670,7 @@ def render_markdown(report: WatchReport) -> str:
         ]
         lines += [
             f"| `{n['source_id']}` | `{n['family']}`{' (unused)' if n['status'] == 'unused' else ''} | {n['release']} "
-            f"| {n['reference_period']} | {n['file']} |"
+            f"| {n['reference_period']} | {n['file']}{_sheet_label(n)} |"
             for n in report.new
         ]
         lines.append("")
@@ -401,7 +681,7 @@ def render_markdown(report: WatchReport) -> str:
             "Files no family recognises (add a pattern to `data/reference/source_families.csv` if one is needed):",
             "",
         ]
-        lines += [f"- {u['file']} ({u['release']})" for u in report.unrecognised]
+        lines += [f"- {u['file']}{_sheet_label(u)} ({u['release']})" for u in report.unrecognised]
         lines.append("")
     if report.errors:
         lines += ["Checks that failed:", ""]
@@ -409,6 +689,10 @@ def render_markdown(report: WatchReport) -> str:
         lines.append("")
     lines.append(f"{report.checked} files listed.")
     return "\n".join(lines) + "\n"
+
+
+def _sheet_label(item: dict[str, str]) -> str:
+    return f" sheet `{item['sheet']}`" if item.get("sheet") else ""
 
 
 def default_session():
@@ -445,7 +729,7 @@ def main(
                 f"{action}: {item['source_id']} ({item['family']}, {item['release']}, covers {item['reference_period']})"
             )
         for item in report.unrecognised:
-            print(f"unrecognised: {item['file']}")
+            print(f"unrecognised: {item['file']}{_sheet_label(item)}")
         for error in report.errors:
             print(f"error: {error['locate']}: {error['error']}", file=sys.stderr)
         if not report.new and not report.errors:

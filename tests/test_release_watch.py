@@ -341,9 +341,11 @@ def test_ees_files_the_manifest_already_has_are_not_new(tmp_path, ees_session):
     assert not [u for u in adapter.requested if "/files/" in u]
 
 
-def test_govuk_collections_are_a_check_that_could_not_run_and_github_pins_need_no_request(
+def test_a_govuk_collection_that_cannot_be_read_is_a_failed_check_and_github_pins_need_no_request(
     tmp_path, ees_session
 ):
+    # the fixture adapter has no GOV.UK route: the collection answers 404 (tests/test_release_watch_workbooks.py
+    # walks a collection that answers)
     session, adapter, _ = ees_session
     ids = ees_rows("2023", "2024") + ["ofsted-provider-level-2024-03-31", "geo-ons-la-all-codes"]
     run = Settings(
@@ -352,11 +354,13 @@ def test_govuk_collections_are_a_check_that_could_not_run_and_github_pins_need_n
     body = tmp_path / "release.md"
     assert release_watch.main(["--markdown", str(body)], session=session, run=run) == release_watch.EXIT_ERROR
     report = release_watch.watch(run, session=session)
-    assert [e["locate"] for e in report.errors] == [MANIFEST["ofsted-provider-level-2024-03-31"].locate]
-    assert "not listed automatically" in report.errors[0]["error"]
+    locate = MANIFEST["ofsted-provider-level-2024-03-31"].locate
+    assert [e["locate"] for e in report.errors] == [locate]
+    collection = f"{discovery.GOVUK_CONTENT_API}{locate.partition(':')[2]}"
+    assert f"HTTP 404 for {collection}" in report.errors[0]["error"]
     assert report.new == []
-    assert all(url.startswith(EES_CONTENT_API) for url in adapter.requested)
-    assert f"`{MANIFEST['ofsted-provider-level-2024-03-31'].locate}`" in body.read_text(encoding="utf-8")
+    assert {url for url in adapter.requested if not url.startswith(EES_CONTENT_API)} == {collection}
+    assert f"`{locate}`" in body.read_text(encoding="utf-8")
 
 
 def test_an_ees_publication_that_cannot_be_listed_is_a_failed_check(tmp_path):

@@ -309,7 +309,18 @@ def find_header_row(
             return index
     described = [" or ".join(repr(name) for name in names) for names in alternatives]
     listing = ", ".join(described[:-1]) + " and " + described[-1] if len(described) > 1 else described[0]
-    raise ParseError(source_id, file_name, check, f"no row among the first {within} names {listing}")
+    detail = f"no row among the first {within} names {listing}"
+    # the row naming most of them is most likely the header: say which of the columns it lacks
+    found = [
+        (sum(1 for group in groups if {normalise_name(cell) for cell in row} & group), index)
+        for index, row in enumerate(rows[:within])
+    ]
+    best, index = max(found, key=lambda item: (item[0], -item[1]), default=(0, 0))
+    if best:
+        cells = {normalise_name(cell) for cell in rows[index]}
+        lacking = [described[i] for i, group in enumerate(groups) if not cells & group]
+        detail += f"; the closest, record {index + 1}, lacks {', '.join(lacking)}"
+    raise ParseError(source_id, file_name, check, detail)
 
 
 def read_rows(path: Path | str, source_id: str, *, sheet: str | re.Pattern[str] | None = None) -> Table:
