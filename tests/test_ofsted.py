@@ -38,7 +38,7 @@ import pytest
 import workbooks as wb
 from mirror_sources import MANIFEST, of_families, source_files
 
-from analysis import geography, pipeline
+from analysis import geography, pipeline, settings
 from analysis.datasets import SourceFile, SourceFiles, load_datasets
 from analysis.datasets import childrens_homes as homes_module
 from analysis.datasets import childrens_homes_by_area as by_area
@@ -78,7 +78,7 @@ def files(mirror_dir: Path) -> SourceFiles:
 def homes_of(files: SourceFiles, source_id: str) -> pl.DataFrame:
     """One real list's children's homes, read as childrens_homes reads it."""
     file = files.get(source_id)
-    return ofsted.parse_homes(file.path, file.source_id, ofsted.snapshot_file(file))
+    return ofsted.parse_homes(file, files.reference_dir)
 
 
 def manifest_file(
@@ -163,7 +163,8 @@ def test_parser_reads_every_real_layout(files, source_id):
     file = files.get(source_id)
     text = ofsted.decode_text(file.path.read_bytes(), source_id, file.name)
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    assert ofsted.find_header_row(rows, source_id, file.name) == HEADER_ROWS[source_id]
+    layout = ofsted.drift(files.reference_dir).layout(file.source.family)
+    assert ofsted.find_header_row(rows, layout, source_id, file.name) == HEADER_ROWS[source_id]
 
     homes = homes_of(files, source_id)
     assert homes["snapshot_date"].unique().to_list() == [file.source.as_at]
@@ -228,7 +229,7 @@ def test_short_break_values_by_layout(files):
 def test_every_la_name_in_every_list_maps(files, source_id):
     """Every provider's LA name (homes and other providers) maps to a council on the list's date."""
     file = files.get(source_id)
-    providers = ofsted.read_provider_list(file.path, source_id)
+    providers = ofsted.read_provider_list(file, files.reference_dir)
     on = ofsted.snapshot_file(file).snapshot_date
     names = set(providers["la_name_published"].str.strip_chars()) - {""}
     assert names
@@ -262,8 +263,9 @@ def fixture_list(
     return manifest_file(path, family, reference_period, source_id)
 
 
-def parse(file: SourceFile, sheet: str | None = None) -> pl.DataFrame:
-    return ofsted.parse_homes(file.path, file.source_id, ofsted.snapshot_file(file), sheet=sheet)
+def parse(file: SourceFile, reference_dir: Path = settings.REFERENCE_DIR) -> pl.DataFrame:
+    """A list's homes, read as childrens_homes reads it (with the committed drift tables, or `reference_dir`'s)."""
+    return ofsted.parse_homes(file, reference_dir)
 
 
 def test_title_rows_super_header_newlines_and_cp1252(tmp_path):
@@ -279,7 +281,15 @@ def test_title_rows_super_header_newlines_and_cp1252(tmp_path):
         "x,SC111111,Independent Fostering Agency,Kent,South East,Private,,B Ltd,\r\n"
         ",,,,,,,,\r\n"
     )
-    homes = parse(fixture_list(tmp_path, text, encoding="cp1252"))
+    provider_level = fixture_list(
+        tmp_path,
+        text,
+        name="csc-provider-level.csv",
+        encoding="cp1252",
+        family=PL,
+        source_id="ofsted-provider-level-fixture",
+    )
+    homes = parse(provider_level)
     assert homes["urn"].to_list() == ["1234567", "SC123456", "SC654321"]
     assert homes["provision_type"].to_list() == [
         ofsted.SECURE_CHILDRENS_HOME,
@@ -291,7 +301,7 @@ def test_title_rows_super_header_newlines_and_cp1252(tmp_path):
     assert homes["owner_name_published"].to_list() == ["Leeds City Council", "Bristol City Council", "A Ltd"]
     assert homes["file_row"].to_list() == [6, 5, 7]
     assert set(homes["snapshot_date"]) == {date(2018, 3, 31)}  # from the manifest row, not the file name
-    assert set(homes["snapshot_kind"]) == {ofsted.PROVIDERS_PLACES}
+    assert set(homes["snapshot_kind"]) == {ofsted.PROVIDER_LEVEL}
 
 
 @pytest.mark.parametrize(
@@ -444,15 +454,19 @@ def test_kind_and_date_come_from_the_manifest_row(tmp_path):
 
 WORKBOOK_WRITERS = {"xlsx": wb.write_xlsx, "ods": wb.write_ods}
 ID_2025 = "ofsted-provider-level-2025-03-31"
-SNAPSHOT_2025 = ofsted.OfstedSnapshotFile(ID_2025, ofsted.PROVIDER_LEVEL, date(2025, 3, 31))
+
+
+def list_2025(path: Path, sheet: str = "") -> SourceFile:
+    """A workbook (with the sheet to read) or a CSV export as the provider-level list of 31 March 2025."""
+    return manifest_file(path, PL, "2025-03-31", ID_2025, sheet=sheet)
 
 
 @pytest.mark.parametrize("kind", sorted(WORKBOOK_WRITERS))
 def test_workbook_sheet_gives_the_same_homes_as_its_csv_export(tmp_path, kind):
     book = WORKBOOK_WRITERS[kind](tmp_path / f"csc-2025.{kind}", wb.ofsted_workbook())
-    from_book = ofsted.parse_homes(book, ID_2025, SNAPSHOT_2025, sheet=wb.PROVIDER_PATTERN)
+    from_book = parse(list_2025(book, wb.PROVIDER_PATTERN))
     export = wb.csv_export(tmp_path / "provider-level-2025-03-31.csv", wb.provider_sheet_rows(), "cp1252")
-    from_csv = ofsted.parse_homes(export, ID_2025, SNAPSHOT_2025)
+    from_csv = parse(list_2025(export))
     assert from_book.equals(from_csv)
     # and what both hold, read off tests/workbooks.py: the fostering agency left out, the table at A4
     assert from_book.select(
@@ -485,20 +499,10 @@ def test_workbook_sheet_gives_the_same_homes_as_its_csv_export(tmp_path, kind):
 
 
 def test_workbook_with_an_extra_title_row_still_reads(tmp_path):
-    at_a4 = ofsted.parse_homes(
-        wb.write_ods(tmp_path / "a4.ods", wb.ofsted_workbook()),
-        ID_2025,
-        SNAPSHOT_2025,
-        sheet=wb.PROVIDER_PATTERN,
-    )
+    at_a4 = parse(list_2025(wb.write_ods(tmp_path / "a4.ods", wb.ofsted_workbook()), wb.PROVIDER_PATTERN))
     rows = wb.provider_sheet_rows(title_rows=4)
     assert rows[4] == wb.PROVIDER_HEADER  # the table at A5
-    at_a5 = ofsted.parse_homes(
-        wb.write_ods(tmp_path / "a5.ods", wb.ofsted_workbook(rows)),
-        ID_2025,
-        SNAPSHOT_2025,
-        sheet=wb.PROVIDER_PATTERN,
-    )
+    at_a5 = parse(list_2025(wb.write_ods(tmp_path / "a5.ods", wb.ofsted_workbook(rows)), wb.PROVIDER_PATTERN))
     assert at_a5.equals(at_a4.with_columns(pl.col("file_row") + 1))
 
 
@@ -510,7 +514,7 @@ def test_workbook_named_in_the_manifest_is_read_with_its_sheet_pattern(tmp_path)
     file = manifest_file(book, PL, "2025-03-31", ID_2025, sheet=pattern)
     sources = SourceFiles({ID_2025: file.source}, {ID_2025: book})
     homes = homes_module.parse_snapshots([sources.get(ID_2025)], sources)
-    expected = ofsted.parse_homes(book, ID_2025, SNAPSHOT_2025, sheet=wb.PROVIDER_PATTERN)
+    expected = parse(list_2025(book, wb.PROVIDER_PATTERN))
     assert homes.drop("correction").equals(expected)
     assert homes["correction"].null_count() == homes.height
 
@@ -559,7 +563,7 @@ def test_joiners_leavers_workbook_named_in_the_manifest_is_read_with_its_sheet_p
 def test_workbook_sheet_pattern_matching_two_sheets_or_none(tmp_path, sheet, found):
     book = wb.write_ods(tmp_path / "csc-2025.ods", wb.ofsted_workbook())
     with pytest.raises(ParseError) as raised:
-        ofsted.parse_homes(book, ID_2025, SNAPSHOT_2025, sheet=sheet)
+        parse(list_2025(book, sheet))
     error = raised.value
     assert (error.source_id, error.file, error.check) == (ID_2025, "csc-2025.ods", "one sheet matches")
     assert error.detail.startswith(f"{found} match {sheet!r}; the workbook's sheets: ['Cover', 'Contents',")
@@ -571,20 +575,19 @@ def test_workbook_errors_name_the_sheet(tmp_path):
     header = wb.PROVIDER_HEADER + ["Star rating"]
     book = wb.write_xlsx(tmp_path / "csc-2025.xlsx", wb.ofsted_workbook(rows[:3] + [header] + rows[4:]))
     with pytest.raises(ParseError) as raised:
-        ofsted.parse_homes(book, ID_2025, SNAPSHOT_2025, sheet=wb.PROVIDER_PATTERN)
+        parse(list_2025(book, wb.PROVIDER_PATTERN))
     error = raised.value
     assert (error.file, error.check) == (
         "csc-2025.xlsx [Provider_level_at_31_Mar_2025]",
         "known column names",
     )
-    assert error.detail == (
-        "unknown column(s) ['Star rating']: add them to the layout's column tables in analysis/sources/ofsted.py"
-    )
+    assert error.detail.startswith("unknown column(s) ['Star rating']: ")
+    assert "data/reference/ofsted_columns.csv (family ofsted:provider_level)" in error.detail
     repeated = wb.write_xlsx(
         tmp_path / "repeated.xlsx", wb.ofsted_workbook(rows[:6] + [wb.PROVIDER_HEADER] + rows[6:])
     )
     with pytest.raises(ParseError) as raised:
-        ofsted.parse_homes(repeated, ID_2025, SNAPSHOT_2025, sheet=wb.PROVIDER_PATTERN)
+        parse(list_2025(repeated, wb.PROVIDER_PATTERN))
     assert (raised.value.file, raised.value.check, raised.value.detail) == (
         "repeated.xlsx [Provider_level_at_31_Mar_2025]",
         "header row appears once",
@@ -592,11 +595,16 @@ def test_workbook_errors_name_the_sheet(tmp_path):
     )
 
 
+def joiners_2025(path: Path, sheet: str = "") -> SourceFile:
+    """A workbook (with the sheet to read) or a CSV export as the joiners and leavers of 2024-25."""
+    return manifest_file(path, JL, "2024-04-01/2025-03-31", "ofsted-csc-data-2025", sheet=sheet)
+
+
 def test_joiners_and_leavers_from_a_workbook_sheet(tmp_path):
     book = wb.write_ods(tmp_path / "csc-2025.ods", wb.ofsted_workbook())
-    flows = ofsted.parse_joiners_leavers(book, "ofsted-csc-data-2025", date(2025, 3, 31), wb.JOINERS_PATTERN)
+    flows = ofsted.parse_joiners_leavers(joiners_2025(book, wb.JOINERS_PATTERN), settings.REFERENCE_DIR)
     export = wb.csv_export(tmp_path / "joiners-leavers-2024-25.csv", wb.JOINERS_ROWS)
-    assert flows.equals(ofsted.parse_joiners_leavers(export, "ofsted-csc-data-2025", date(2025, 3, 31)))
+    assert flows.equals(ofsted.parse_joiners_leavers(joiners_2025(export), settings.REFERENCE_DIR))
     assert flows.select("urn", "places", "joined", "left", "file_row").rows() == [
         ("2345678", 6, False, True, 6),
         ("SC333333", 2, True, False, 5),
@@ -1020,7 +1028,7 @@ def test_joiners_leavers_every_real_layout(files, source_id):
     file = files.get(source_id)
     first_day, year_end = file.source.period
     assert (first_day.month, first_day.day, year_end.month, year_end.day) == (4, 1, 3, 31)
-    flows = ofsted.parse_joiners_leavers(file.path, source_id, year_end)
+    flows = ofsted.parse_joiners_leavers(file, files.reference_dir)
     expected_homes, _, expected_places = _plain_count(file.path)
     assert flows.height == expected_homes
     assert flows["places"].sum() == expected_places
@@ -1066,7 +1074,7 @@ def test_joiners_leavers_row_must_be_one_or_the_other(tmp_path):
     ]:
         file = joiners(text)
         with pytest.raises(ParseError) as raised:
-            ofsted.parse_joiners_leavers(file.path, file.source_id, file.source.period[1])
+            ofsted.parse_joiners_leavers(file, settings.REFERENCE_DIR)
         assert (raised.value.source_id, raised.value.file, raised.value.check) == (
             "ofsted-joiners-leavers-fixture",
             "joiners-leavers-2017-18.csv",

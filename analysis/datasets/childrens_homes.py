@@ -231,7 +231,7 @@ def parse_snapshots(files: list, source_files: SourceFiles) -> pl.DataFrame:
     corrected (a home listed under the wrong council: record `urn=...`, field `la_name_published`)."""
     frames = [
         corrections.apply(
-            ofsted.parse_homes(f.path, f.source_id, ofsted.snapshot_file(f), sheet=f.source.sheet or None),
+            ofsted.parse_homes(f, source_files.reference_dir),
             f,
             source_files.corrections,
             note_column="correction",

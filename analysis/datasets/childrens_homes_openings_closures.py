@@ -44,9 +44,7 @@ def build(source_files: SourceFiles, councils: pl.DataFrame) -> pl.DataFrame:
     flows = pl.concat(
         [
             corrections.apply(
-                ofsted.parse_joiners_leavers(
-                    f.path, f.source_id, f.source.period[1], sheet=f.source.sheet or None
-                ),
+                ofsted.parse_joiners_leavers(f, source_files.reference_dir),
                 f,
                 source_files.corrections,
                 note_column="correction",
