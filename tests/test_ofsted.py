@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -36,7 +37,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import workbooks as wb
-from mirror_sources import MANIFEST, of_families, source_files
+from mirror_sources import MANIFEST, fixture_files, of_families, source_files
 
 from analysis import geography, pipeline, settings
 from analysis.datasets import SourceFile, SourceFiles, load_datasets
@@ -447,6 +448,211 @@ def test_kind_and_date_come_from_the_manifest_row(tmp_path):
         ValueError, match="'csc' \\(family ofsted:joiners_leavers\\) is not an Ofsted list at a date"
     ):
         ofsted.snapshot_file(joiners)
+
+
+# --------------------------------------------------------------------------------------------------
+# The drift tables are data: data/reference/ofsted_columns.csv and ofsted_labels.csv
+
+COLUMNS_CSV = "ofsted_columns.csv"
+LABELS_CSV = "ofsted_labels.csv"
+LIST_2025 = "ofsted-provider-level-2025-03-31"
+
+
+def reference_copy(tmp_path: Path) -> Path:
+    """A copy of the committed reference tables, to edit in a test."""
+    return Path(shutil.copytree(settings.REFERENCE_DIR, tmp_path / "reference"))
+
+
+def add_row(table: Path, row: str) -> int:
+    """Append a CSV row to a reference table; its line number."""
+    text = table.read_text(encoding="utf-8")
+    assert text.endswith("\n")
+    table.write_text(text + row + "\n", encoding="utf-8")
+    return len(text.splitlines()) + 1
+
+
+def line_of(table: Path, start: str) -> int:
+    """The line number of the one line of a table starting with `start`."""
+    [number] = [
+        n
+        for n, line in enumerate(table.read_text(encoding="utf-8").splitlines(), 1)
+        if line.startswith(start)
+    ]
+    return number
+
+
+def provider_level_2025(tmp_path: Path, text: str, reference_dir: Path) -> pl.DataFrame:
+    """A fixture list as the provider-level list of 31 March 2025, read with the tables of `reference_dir`."""
+    files = fixture_files(
+        tmp_path,
+        PL,
+        text,
+        file_name="provider-level-2025-03-31.csv",
+        reference_period="2025-03-31",
+        release="2025-03-31",
+        source_id=LIST_2025,
+        reference_dir=reference_dir,
+    )
+    return ofsted.parse_homes(files.get(LIST_2025), files.reference_dir)
+
+
+def test_a_renamed_column_stops_naming_the_columns_table_and_reads_once_listed(tmp_path):
+    reference = reference_copy(tmp_path)
+    text = (
+        "URN,Provision type,Local authority,Sector,Registered places\n"
+        "SC100001,Children's home,Kent,Private,4\n"
+        "SC100002,Secure children's home,Leeds,Local authority,8\n"
+    )
+    with pytest.raises(ParseError) as raised:
+        provider_level_2025(tmp_path, text, reference)
+    error = raised.value
+    assert (error.source_id, error.file, error.check) == (
+        LIST_2025,
+        "provider-level-2025-03-31.csv",
+        "known column names",
+    )
+    assert "'Registered places'" in error.detail
+    assert "data/reference/ofsted_columns.csv (family ofsted:provider_level)" in error.detail
+    # the rename recorded in the (copied) table: the same file reads, its places in the places column
+    add_row(reference / COLUMNS_CSV, "ofsted:provider_level,places,Registered places,read,,renamed in 2025")
+    homes = provider_level_2025(tmp_path, text, reference)
+    assert homes.select("urn", "places").rows() == [("SC100001", 4), ("SC100002", 8)]
+    # the committed tables still stop it: the copy was edited, not them
+    with pytest.raises(ParseError, match="Registered places"):
+        provider_level_2025(tmp_path, text, settings.REFERENCE_DIR)
+
+
+def test_a_new_column_listed_as_ignored_changes_nothing(tmp_path):
+    reference = reference_copy(tmp_path)
+    body = "SC100001,Children's home,Kent,Private,4,3 stars\nSC100002,Children's home,Leeds,Voluntary,2,\n"
+    text = "URN,Provision type,Local authority,Sector,Places,Star rating\n" + body
+    with pytest.raises(ParseError, match=r"unknown column\(s\) \['Star rating'\]"):
+        provider_level_2025(tmp_path, text, reference)
+    add_row(reference / COLUMNS_CSV, "ofsted:provider_level,,Star rating,ignored,,not used")
+    homes = provider_level_2025(tmp_path, text, reference)
+    without = "URN,Provision type,Local authority,Sector,Places\n" + "".join(
+        line.rsplit(",", 1)[0] + "\n" for line in body.splitlines()
+    )
+    assert homes.equals(provider_level_2025(tmp_path, without, settings.REFERENCE_DIR))
+
+
+def test_a_new_provision_type_stops_naming_the_labels_table_and_reads_once_listed(tmp_path):
+    reference = reference_copy(tmp_path)
+    text = (
+        "URN,Provision type,Local authority,Sector,Places\n"
+        "SC100001,Children's home,Kent,Private,4\n"
+        "SC100002,Holiday play scheme,Kent,Private,\n"
+        "SC100003,Secure children's home,Leeds,Local authority,8\n"
+        "SC100004,Holiday play scheme,Leeds,Voluntary,\n"
+    )
+    with pytest.raises(ParseError) as raised:
+        provider_level_2025(tmp_path, text, reference)
+    error = raised.value
+    assert (error.source_id, error.file, error.check) == (
+        LIST_2025,
+        "provider-level-2025-03-31.csv",
+        "known provision types",
+    )
+    # the value, where it first is (record 3 = the second data row), and the table and column to edit
+    assert "'Holiday play scheme' first at record 3 (URN SC100002)" in error.detail
+    assert "data/reference/ofsted_labels.csv, column provision_type" in error.detail
+    assert "SC100004" not in error.detail  # one record per value
+    # listed as known and not a children's home (maps_to empty): it reads, with the two homes only
+    add_row(reference / LABELS_CSV, "*,provision_type,Holiday play scheme,,not a children's home")
+    homes = provider_level_2025(tmp_path, text, reference)
+    assert homes["urn"].to_list() == ["SC100001", "SC100003"]
+    assert homes["provision_type"].to_list() == [ofsted.CHILDRENS_HOME, ofsted.SECURE_CHILDRENS_HOME]
+
+
+# (published column, a known value, an unknown value, the check, the canonical column)
+LABEL_FAULTS = [
+    ("Sector", "Private", "Social enterprise", "known sectors", "sector"),
+    ("Overall effectiveness", "Good", "Brilliant", "known overall judgements", "latest_overall_judgement"),
+    ("Short breaks only", "Yes", "Sometimes", "known short-break values", "short_break_only"),
+    ("Registration status", "Active", "Dormant", "known registration statuses", "registration_status"),
+    ("Inspection type", "Full inspection", "Desk review", "known inspection types", "latest_inspection_type"),
+]
+
+
+@pytest.mark.parametrize(("column", "known", "unknown", "check", "canonical"), LABEL_FAULTS)
+def test_an_unknown_label_names_the_record_urn_value_and_table_column(
+    tmp_path, column, known, unknown, check, canonical
+):
+    """A provider-level list of 2015's layout whose second home has an unknown value in one column."""
+    header = "URN,Provision type,Local authority,Sector," + column
+    rows = [
+        f"SC100001,Children's home,Kent,Private,{known}",
+        f"SC100002,Children's home,Kent,Private,{unknown}",
+    ]
+    if column == "Sector":
+        header = "URN,Provision type,Local authority,Sector"
+        rows = [f"SC100001,Children's home,Kent,{known}", f"SC100002,Children's home,Kent,{unknown}"]
+    text = "\n".join([header, *rows]) + "\n"
+    file = fixture_list(
+        tmp_path, text, name="provider-level-2015-03-31.csv", family=PL, source_id="pl-fixture"
+    )
+    with pytest.raises(ParseError) as raised:
+        parse(file)
+    error = raised.value
+    assert (error.source_id, error.file, error.check) == (
+        "pl-fixture",
+        "provider-level-2015-03-31.csv",
+        check,
+    )
+    assert f"value(s): {unknown!r} first at record 3 (URN SC100002). " in error.detail
+    assert (
+        f"data/reference/ofsted_labels.csv, column {canonical} (family ofsted:provider_level" in error.detail
+    )
+    # the known value reads
+    assert parse(fixture_list(tmp_path, "\n".join([header, rows[0]]) + "\n", family=PL)).height == 1
+
+
+def test_a_sector_known_but_not_a_homes_names_the_record_and_the_table(tmp_path):
+    text = GOOD_HEADER + "\nx,SC123456,Children's home,Kent,South East,Academy,4,A\n"
+    with pytest.raises(ParseError) as raised:
+        parse(fixture_list(tmp_path, text))
+    assert raised.value.check == "children's home sectors"
+    assert raised.value.detail.startswith("record 2 (URN SC123456): 'Academy' ")
+    assert "data/reference/ofsted_labels.csv, column sector" in raised.value.detail
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "same_as", "problem"),
+    [
+        (
+            LABELS_CSV,
+            "*,provision_type,Children's home (short-term),Childrens home,",
+            None,
+            "maps to 'Childrens home'",
+        ),
+        (LABELS_CSV, "*,short_break_only,Occasionally,sometimes,", None, "maps to 'sometimes'"),
+        (LABELS_CSV, "*,latest_overall_judgement,Very good,Excellent,", None, "maps to 'Excellent'"),
+        (LABELS_CSV, "*,sector,PRIVATE,Private,", "*,sector,Private,", "'PRIVATE' is listed twice"),
+        (LABELS_CSV, "ofsted:provider-level,sector,Charity,,", None, "family 'ofsted:provider-level'"),
+        (LABELS_CSV, "*,ownership,Private,,", None, "column 'ownership' has no labels"),
+        (
+            COLUMNS_CSV,
+            "ofsted:provider_level,,web  LINK,ignored,,",
+            "ofsted:provider_level,,Web link,",
+            "'web  LINK' is listed twice for family ofsted:provider_level",
+        ),
+        (COLUMNS_CSV, "*,,Sector,ignored,,", "*,sector,Sector,", "'Sector' is listed twice"),
+        (COLUMNS_CSV, "ofsted:joiners_leavers,capacity,Capacity,read,,", None, "column 'capacity' is not"),
+        (COLUMNS_CSV, "ofsted:joiners_leavers,,Reason code,skipped,,", None, "role must be"),
+    ],
+)
+def test_a_bad_table_row_is_refused_at_load_naming_the_table_and_line(tmp_path, table, row, same_as, problem):
+    reference = reference_copy(tmp_path)
+    line = add_row(reference / table, row)
+    with pytest.raises(ValueError) as raised:
+        ofsted.drift(reference)
+    message = str(raised.value)
+    assert message.startswith(f"data/reference/{table}, line {line}: ")
+    assert problem in message
+    if same_as:
+        assert f"(also line {line_of(reference / table, same_as)})" in message
+    # and the committed tables load
+    assert ofsted.drift(settings.REFERENCE_DIR).layout(PL).family == PL
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1067,6 +1273,7 @@ def test_joiners_leavers_row_must_be_one_or_the_other(tmp_path):
 
     for text, check in [
         (header + "\nSC123456,Children's home,Kent,Private,4,,\n", "every row is a joiner or a leaver"),
+        (header + "\nSC123456,Children's home,Kent,Private,4,Rejoiner,\n", "known joiner status"),
         (
             header + ",Closure reason\nSC123456,Children's home,Kent,Private,4,Joiner,,x\n",
             "known column names",

@@ -351,10 +351,14 @@ def _labels(rows: list[tuple[int, dict[str, str]]], known: set[str]) -> dict[str
             else (maps_to == "" or _key(maps_to) in own_labels[row["column"]])
         )
         if not allowed:
+            expected = (
+                f"one of {list(spec.maps_to)}"
+                if spec.maps_to is not None
+                else "empty or one of the column's own labels (the canonical spelling of a published word)"
+            )
             raise ValueError(
-                f"{LABELS_TABLE}, line {line}: {row['column']} label {row['label']!r} maps to {maps_to!r}, "
-                f"which is not {spec.meaning}"
-                + (f" {list(spec.maps_to)}" if spec.maps_to is not None else "")
+                f"{LABELS_TABLE}, line {line}: {row['column']} label {row['label']!r} maps to {maps_to!r}; "
+                f"maps_to must be {expected}"
             )
     families = sorted({row["family"] for _, row in rows} - {EVERY_FAMILY})
     labels: dict[str, Labels] = {}
@@ -377,7 +381,7 @@ def _labels(rows: list[tuple[int, dict[str, str]]], known: set[str]) -> dict[str
 
 
 @lru_cache(maxsize=4)
-def _load_drift(reference_dir: str, stamp: tuple[float, ...]) -> Drift:
+def _load_drift(reference_dir: str, stamp: tuple[tuple[int, int], ...]) -> Drift:
     root = Path(reference_dir)
     known = set(load_families(families_path(root)))
     layouts = _layouts(_rows(root / _COLUMNS_FILE, COLUMNS_TABLE, _COLUMNS_HEADER), known)
@@ -386,11 +390,11 @@ def _load_drift(reference_dir: str, stamp: tuple[float, ...]) -> Drift:
 
 
 def drift(reference_dir: Path) -> Drift:
-    """The Ofsted drift tables in `reference_dir` (cached while the files are unchanged)."""
+    """The Ofsted drift tables in `reference_dir` (cached while the files are unchanged: same time of last change
+    and size)."""
     root = Path(reference_dir)
-    stamp = tuple(
-        (root / name).stat().st_mtime_ns for name in (_COLUMNS_FILE, _LABELS_FILE, families_path(root).name)
-    )
+    stats = [(root / name).stat() for name in (_COLUMNS_FILE, _LABELS_FILE, families_path(root).name)]
+    stamp = tuple((stat.st_mtime_ns, stat.st_size) for stat in stats)
     return _load_drift(str(root), stamp)
 
 
