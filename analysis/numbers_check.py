@@ -47,9 +47,7 @@ _DATE = re.compile(
 )
 _CODE = re.compile(r"\b(?:[A-Z]{1,3}\d{5,}|SC\d{6}|\d{7,})\b")
 # a number starts after a space or punctuation, not inside a word or a name ("SHA-256", "v3.0", "E06000009")
-_NUMBER = re.compile(
-    r"(?<![\w.\-−])[-+−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|(?<![\w.\-−])[-+−]?\d+(?:\.\d+)?%?"
-)
+_NUMBER = re.compile(r"(?<![\w.\-−])[-+−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|(?<![\w.\-−])[-+−]?\d+(?:\.\d+)?%?")
 # Numbers that belong to a definition or describe a file, not figures: thresholds in measures' names ("more than
 # 24 hours", "more than 20 miles"), "3-digit codes", and counts of files, rows and characters.
 _DEFINITIONAL = re.compile(

@@ -516,10 +516,10 @@ def downloads_list() -> HTMLBlock:
             f'<h3 id="dataset-{_esc(name)}-title">{_esc(meta.get("title", name))}</h3>'
             f"<p>{_esc(meta.get('description', ''))}</p>"
             f'<ul class="ffh-downloads"><li><a href="{root}{_esc(name)}.csv" download type="text/csv">'
-            f"{_esc(name)}.csv <span class=\"ffh-file-size\">(CSV, {file_size(tidy / f'{name}.csv')}, "
+            f'{_esc(name)}.csv <span class="ffh-file-size">(CSV, {file_size(tidy / f"{name}.csv")}, '
             f"{meta.get('rows', 0):,} rows)</span></a></li>"
             f'<li><a href="{root}{_esc(name)}.meta.json" download type="application/json">'
-            f"{_esc(name)}.meta.json <span class=\"ffh-file-size\">(dictionary, JSON, "
+            f'{_esc(name)}.meta.json <span class="ffh-file-size">(dictionary, JSON, '
             f"{file_size(tidy / f'{name}.meta.json')})</span></a></li></ul>"
             f"<p><strong>One row per:</strong> {_esc(key)}. <strong>Licence:</strong> {licences}.</p>"
             f'<details class="ffh-dictionary"><summary>Columns of {_esc(name)}.csv</summary>'

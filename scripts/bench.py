@@ -94,7 +94,9 @@ def bench_data(work: Path) -> list[tuple[str, str]]:
 
 def bench_release() -> list[tuple[str, str]]:
     env = dict(os.environ, FFH_SOURCE_MIRROR=str(mirror_dir()))
-    seconds = timed([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_release_day.py"], env=env)
+    seconds = timed(
+        [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_release_day.py"], env=env
+    )
     return [("release day rehearsal: two pipeline runs + release_watch --apply (s)", f"{seconds:.1f}")]
 
 
