@@ -182,6 +182,7 @@ def test_an_unknown_column_stops_the_read_naming_ees_columns_csv(tmp_path):
     error = caught.value
     assert (error.source_id, error.file, error.check) == ("fixture", CLA_FILE, "known columns")
     assert "number_in_kinship_care" in error.detail and "data/reference/ees_columns.csv" in error.detail
+    assert "in the header (record 1)" in error.detail and "lacks" not in error.detail  # a new column
     assert CLA_NUMBER in error.detail
     # a renamed column listed in the table (published_as) is read under its canonical name
     reference = tmp_path / "reference"
@@ -198,6 +199,12 @@ def test_an_unknown_column_stops_the_read_naming_ees_columns_csv(tmp_path):
     )
     frame = dfe.read_ees(renamed.get("fixture"), reference)
     assert "number" in frame.columns and "Number_Of_Children" not in frame.columns
+    # not yet listed, the renamed column (named in lower case, as EES headers are compared) is named with the
+    # column the header lacks
+    with pytest.raises(
+        ParseError, match=r"\['number_of_children'\] in the header \(record 1\), which lacks \['number'\]"
+    ):
+        dfe.read_ees(renamed.get("fixture"), settings.REFERENCE_DIR)
 
 
 def test_a_release_holding_years_outside_its_reference_period_is_refused(tmp_path):

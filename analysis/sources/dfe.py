@@ -265,12 +265,18 @@ def read_ees(file, reference_dir: Path) -> pl.DataFrame:
     by_published = {s.published_as.casefold(): s for s in specs}
     unknown = [c for c in frame.columns if c not in PROVENANCE and c.casefold() not in by_published]
     if unknown:
+        # the columns the table expects that the header lacks: a renamed column is one of each
+        present = {by_published[c.casefold()].column for c in frame.columns if c.casefold() in by_published}
+        lacking = sorted(
+            {s.column for s in specs if s.family == f.family and s.role in ("filter", "indicator")} - present
+        )
         raise ParseError(
             f.source_id,
             f.name,
             "known columns",
-            f"unknown column(s) {unknown} in the header (record 1): add them to {COLUMNS_TABLE} (family "
-            f"{f.family}) if they are a renamed or new column",
+            f"unknown column(s) {unknown} in the header (record 1)"
+            + (f", which lacks {lacking}" if lacking else "")
+            + f": add them to {COLUMNS_TABLE} (family {f.family}) if they are a renamed or new column",
         )
     frame = frame.rename(
         {c: by_published[c.casefold()].column for c in frame.columns if c.casefold() in by_published}
