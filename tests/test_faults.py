@@ -143,12 +143,14 @@ def set_cell(rows: list[list[str]], record: int, column: str, value: str, header
 
 
 def area(row: dict[str, str]) -> str:
-    """How an EES row's area is named: a council by code and name, a region by code and name, or National."""
-    if row["geographic_level"] == "Local authority":
-        return f"{row['new_la_code']} {row['la_name']}"
-    if row["geographic_level"] == "Regional":
-        return f"{row['region_code']} {row['region_name']}"
-    return row["geographic_level"]
+    """An EES row's level and area: a council or a region by its code and name ("Local authority E06000001
+    Hartlepool", "Regional E12000001 North East"), or "National"."""
+    level = row["geographic_level"]
+    if level == "Local authority":
+        return f"{level} {row['new_la_code']} {row['la_name']}"
+    if level == "Regional":
+        return f"{level} {row['region_code']} {row['region_name']}"
+    return level
 
 
 @dataclass
@@ -317,6 +319,7 @@ def renamed_filter_column(bench: Bench) -> Stop:
 
 def count_column_now_holds_percentages(bench: Bench) -> Stop:
     """The newest year's `number` becomes each area's percentage of England (one decimal)."""
+    newest = str(bench.sources[CLA_2024].years[-1])
     first: list[tuple[int, dict[str, str], str]] = []
 
     def change(rows):
@@ -324,10 +327,10 @@ def count_column_now_holds_percentages(bench: Bench) -> Stop:
         england = {
             r["population_count"]: int(r["number"])
             for _, r in found
-            if r["time_period"] == "2024" and r["geographic_level"] == "National"
+            if r["time_period"] == newest and r["geographic_level"] == "National"
         }
         for number, row in found:
-            if row["time_period"] == "2024" and row["number"].isdigit():
+            if row["time_period"] == newest and row["number"].isdigit():
                 share = f"{100 * int(row['number']) / england[row['population_count']]:.1f}"
                 set_cell(rows, number, "number", share)
                 if float(share) != round(float(share)) and not first:
@@ -340,7 +343,7 @@ def count_column_now_holds_percentages(bench: Bench) -> Stop:
         CLA_2024,
         bench.file_name(CLA_2024),
         "column 'number' holds count values",
-        [f"{share!r}, first at record {number} (2024, {row['geographic_level']} {area(row)})"],
+        [f"{share!r}, first at record {number} ({newest}, {area(row)})"],
         EES_COLUMNS,
     )
 
@@ -449,7 +452,6 @@ def scottish_council_in_an_ofsted_list(bench: Bench) -> Stop:
 
 def new_council_code(bench: Bench) -> Stop:
     """The newest release's first council becomes E06000099 'Newtown', a code no geography file holds."""
-    picked = []
 
     def change(rows):
         code = next(r for _, r in records(rows) if r["geographic_level"] == "Local authority")["new_la_code"]
@@ -457,7 +459,6 @@ def new_council_code(bench: Bench) -> Stop:
             if row["new_la_code"] == code:
                 set_cell(rows, number, "new_la_code", "E06000099")
                 set_cell(rows, number, "la_name", "Newtown")
-        picked.append(code)
 
     bench.edit(CLA_2024, change)
     return Stop(
@@ -548,6 +549,7 @@ def value_wrong_as_published(bench: Bench) -> Stop:
         bench.file_name(SFR_2014),
         "[la_sum_vs_national] expect_column_values_to_be_between",
         [
+            f"'time_period': {bench.sources[SFR_2014].years[0]}",
             f"'largest_council': '{row['geog_n']}'",
             f"'largest_council_code': '{row['New_geog_code']}'",
             f"'largest_value': {int(row['CLA_Miss']) * 100}",
@@ -608,7 +610,10 @@ def negative_count(bench: Bench) -> Stop:
         SFR_2012,
         bench.file_name(SFR_2012),
         "values are not negative",
-        [f"'-{row['CLA_Miss']}'", f"2012, Local authority {row['New_geog_code']} {row['geog_n']}"],
+        [
+            f"'-{row['CLA_Miss']}'",
+            f"{bench.sources[SFR_2012].years[0]}, Local authority {row['New_geog_code']} {row['geog_n']}",
+        ],
     )
 
 
@@ -628,7 +633,7 @@ def hartlepool_times_100(bench: Bench) -> Stop:
         bench.file_name(SFR_2012),
         "[la_sum_vs_national] expect_column_values_to_be_between",
         [
-            "'time_period': 2012",
+            f"'time_period': {bench.sources[SFR_2012].years[0]}",
             "'largest_council': 'Hartlepool'",
             f"'largest_council_code': '{row['New_geog_code']}'",
             f"'largest_value': {int(row['CLA_Mar2012']) * 100}",
