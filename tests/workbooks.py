@@ -8,7 +8,8 @@ exports of these sheets, so tests build workbooks here: XLSX with openpyxl, ODS 
 numbers, dates, booleans, empty).
 
 `csv_export` writes the same rows as a spreadsheet's CSV export would (dates dd/mm/yyyy, whole numbers without
-".0"), written here independently of analysis.sources.tables.
+".0"), written here independently of analysis.sources.tables. The other way round, `export_rows` reads a real CSV
+export and `table_sheet` lays its rows out as a sheet of the workbook (typed cells under title rows).
 """
 
 from __future__ import annotations
