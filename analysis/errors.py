@@ -37,7 +37,7 @@ class GeographyError(FarFromHomeError):
 class ValidationFailed(FarFromHomeError):
     """A Great Expectations suite failed for a dataset."""
 
-    def __init__(self, dataset: str, failures: list[dict]):
+    def __init__(self, dataset: str, failures: list[dict], hint: str = ""):
         self.dataset = dataset
         self.failures = failures
         lines = [f"dataset {dataset!r}: {len(failures)} expectation(s) failed"]
@@ -50,4 +50,6 @@ class ValidationFailed(FarFromHomeError):
                 lines.append(f"      why: {failure['why']}")
             for example in failure.get("examples", [])[:5]:
                 lines.append(f"      e.g. {example}")
+        if hint:
+            lines.append(hint)
         super().__init__("\n".join(lines))

@@ -416,8 +416,13 @@ class Fetcher:
         assert mirror_dir is not None
         mirror_file = mirror_dir / source.mirror_path
         if not source.mirror_path or not mirror_file.is_file():
+            manifest = self.settings.sources_manifest
             raise FetchError(
-                source.source_id, source.file_name, "file exists in mirror", f"{mirror_file} does not exist"
+                source.source_id,
+                source.file_name,
+                "file exists in mirror",
+                f"{mirror_file} does not exist: the archive holds no file at the archive_path {manifest} gives "
+                f"this source; if the release dropped the file, remove or correct its row in {manifest}",
             )
         size = mirror_file.stat().st_size
         if size > self.max_bytes:

@@ -98,6 +98,26 @@ def required_sources(sources: dict[str, Source], wanted: set[str]) -> list[Sourc
     return [s for s in sources.values() if s.family in wanted]
 
 
+def check_one_file_per_release(sources: dict[str, Source], manifest: Path) -> None:
+    """Each release of a family is one manifest row: a release listed twice (a row copied, or two files of one
+    table in one release) would be read twice, and its values counted twice."""
+    lines: dict[tuple[str, str], list[tuple[int, Source]]] = {}
+    for line, source in enumerate(sources.values(), start=2):  # line 1 is the header
+        lines.setdefault((source.family, source.release), []).append((line, source))
+    repeated = {key: rows for key, rows in lines.items() if len(rows) > 1}
+    if repeated:
+        details = "; ".join(
+            f"release {release} of family {family} on lines "
+            + ", ".join(f"{line} ({s.source_id}, {s.archive_path})" for line, s in rows)
+            for (family, release), rows in sorted(repeated.items())
+        )
+        raise ManifestError(
+            f"{manifest}: a release listed more than once: {details}. Remove the row that repeats the release; "
+            f"if the release really has two files of one table, each needs its own family in "
+            f"data/reference/{FAMILIES_FILE}"
+        )
+
+
 def check_everything_read(sources: dict[str, Source], families: dict[str, Family], read: set[str]) -> None:
     """Every manifest row of a family the pipeline reads was read by some dataset."""
     unread = sorted(
@@ -124,16 +144,23 @@ def build_all(datasets: list[Dataset], source_files: SourceFiles) -> dict[str, p
             try:
                 frame = geography.complete_geography(frame, geo)
             except GeographyError as error:
-                files = (
-                    ", ".join(
-                        f"{sid} ({source_files.file_name(sid)})"
+                read = (
+                    [
+                        sid
                         for sid in sorted(frame["source_id"].drop_nulls().unique().to_list())
                         if sid in source_files.ids()
-                    )
+                    ]
                     if "source_id" in frame.columns
-                    else "no source column"
+                    else []
                 )
-                raise GeographyError(f"dataset {dataset.name!r}, files {files}: {error}") from error
+                # the files of the rows the error names, else every file the dataset read
+                named = [sid for sid in read if repr(sid) in str(error)] or read
+                files = (
+                    ", ".join(f"{sid} ({source_files.file_name(sid)})" for sid in named) or "no source column"
+                )
+                raise GeographyError(
+                    f"dataset {dataset.name!r}, {'file' if len(named) == 1 else 'files'} {files}: {error}"
+                ) from error
         frames[dataset.name] = frame
         _log(f"  built {dataset.name}: {frame.height:,} rows ({time.perf_counter() - started:.1f}s)")
     return frames
@@ -184,6 +211,7 @@ def run(
     sources = load_sources(settings.sources_manifest)
     families = load_families(families_path(settings.reference_dir))
     check_families(sources, families, settings.sources_manifest)
+    check_one_file_per_release(sources, settings.sources_manifest)
     datasets = select_datasets(load_datasets(), only)
     wanted = wanted_families(datasets, families)
 

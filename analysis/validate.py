@@ -451,6 +451,11 @@ def raise_for_failures(report: ValidationReport) -> None:
                 }
                 for o in report.failures
             ],
+            hint=(
+                "  a value wrong as published (a council's or a home's): record a correction in "
+                "data/reference/corrections.csv; a rule that no longer holds: change "
+                f"expectations/{report.dataset}.json, with the reason"
+            ),
         )
 
 

@@ -182,6 +182,7 @@ def test_an_unknown_column_stops_the_read_naming_ees_columns_csv(tmp_path):
     error = caught.value
     assert (error.source_id, error.file, error.check) == ("fixture", CLA_FILE, "known columns")
     assert "number_in_kinship_care" in error.detail and "data/reference/ees_columns.csv" in error.detail
+    assert "in the header (record 1)" in error.detail and "lacks" not in error.detail  # a new column
     assert CLA_NUMBER in error.detail
     # a renamed column listed in the table (published_as) is read under its canonical name
     reference = tmp_path / "reference"
@@ -198,6 +199,12 @@ def test_an_unknown_column_stops_the_read_naming_ees_columns_csv(tmp_path):
     )
     frame = dfe.read_ees(renamed.get("fixture"), reference)
     assert "number" in frame.columns and "Number_Of_Children" not in frame.columns
+    # not yet listed, the renamed column (named in lower case, as EES headers are compared) is named with the
+    # column the header lacks
+    with pytest.raises(
+        ParseError, match=r"\['number_of_children'\] in the header \(record 1\), which lacks \['number'\]"
+    ):
+        dfe.read_ees(renamed.get("fixture"), settings.REFERENCE_DIR)
 
 
 def test_a_release_holding_years_outside_its_reference_period_is_refused(tmp_path):
@@ -224,6 +231,51 @@ def test_a_count_column_holding_other_values_is_refused_as_reused(tmp_path, valu
     assert error.check == "column 'number' holds count values"
     assert problem in error.detail and "reused with another meaning" in error.detail
     assert "data/reference/ees_columns.csv" in error.detail
+
+
+def test_a_reused_column_and_a_year_outside_the_release_are_named_by_record_and_area(tmp_path):
+    header = CLA_HEADER.replace("country_name,", "country_name,new_la_code,la_name,")
+    council = "Reporting year,Local authority,E92000001,England,E06000001,Hartlepool"
+    nation = f"{NATIONAL},,"
+
+    def line(year: int, area: str, number: str) -> str:
+        return f"{year},{area},Children looked after at 31 March each year,{number},11998646,70"
+
+    # records 2-5: 2023 England, 2023 Hartlepool, 2024 England, 2024 Hartlepool (the fraction: record 5)
+    lines = [line(2023, nation, "83630"), line(2023, council, "167"), line(2024, nation, "83630")]
+    file = cla_file(tmp_path, [*lines, line(2024, council, "0.35")], header=header)
+    with pytest.raises(ParseError) as caught:
+        dfe.read_ees(file, settings.REFERENCE_DIR)
+    assert "'0.35', first at record 5 (2024, Local authority E06000001 Hartlepool)" in caught.value.detail
+    # a year the release does not cover: its first record (record 4 here)
+    file = cla_file(tmp_path, [lines[0], lines[1], line(2025, council, "5"), lines[2]], header=header)
+    with pytest.raises(ParseError) as caught:
+        dfe.read_ees(file, settings.REFERENCE_DIR)
+    assert "years outside it: [2025], first at record 4 (2025, Local authority E06000001 Hartlepool)" in (
+        caught.value.detail
+    )
+
+
+@pytest.mark.parametrize(
+    ("area", "named"),
+    [
+        ("Reporting year,Local authority,E92000001,England,W06000015,Cardiff", "W06000015 Cardiff"),
+        ("Reporting year,Local authority,W92000004,Wales,W06000015,Cardiff", "W92000004"),
+        ("Reporting year,National,W92000004,Wales,,", "W92000004"),
+    ],
+)
+def test_a_row_for_an_area_outside_england_stops_the_read_naming_its_record(tmp_path, area, named):
+    header = CLA_HEADER.replace("country_name,", "country_name,new_la_code,la_name,")
+    rows = [
+        f"{year},{NATIONAL},,,Children looked after at 31 March each year,83630,11998646,70"
+        for year in (2023, 2024)
+    ]
+    rows.insert(1, f"2023,{area},Children looked after at 31 March each year,50,600000,8")
+    with pytest.raises(ParseError) as caught:
+        dfe.read_ees(cla_file(tmp_path, rows, header=header), settings.REFERENCE_DIR)
+    error = caught.value
+    assert (error.file, error.check) == (CLA_FILE, "rows are for England")
+    assert "first at record 3 (2023, " in error.detail and named in error.detail
 
 
 def test_symbols_in_a_count_column_are_not_a_change_of_meaning(tmp_path):
@@ -281,6 +333,7 @@ def test_an_unknown_label_stops_the_read_naming_ees_labels_csv(tmp_path):
     assert (error.source_id, error.file) == ("fixture", CHAR_FILE)
     assert error.check == "known characteristic labels under cla_group"
     assert "'Kinship care'" in error.detail and "data/reference/ees_labels.csv" in error.detail
+    assert "(first in the row for 2024, National)" in error.detail
     assert f"family {CHARACTERISTICS}, column characteristic" in error.detail
     # a new cla_group is just as unknown
     file, frame = characteristics(tmp_path, [("Sexual orientation", "Total")])
@@ -302,3 +355,37 @@ def test_a_column_with_no_labels_listed_for_its_family_stops_the_read(tmp_path):
     file, frame = characteristics(tmp_path, [("Placement", "Total foster placements")])
     with pytest.raises(ParseError, match="no labels of 'characteristic' are listed"):
         dfe.map_labels(frame, file, settings.REFERENCE_DIR, "characteristic", into="measure")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# parse_values: a value that cannot be published stops the read, naming its measure, year and area
+# --------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("published", "check", "counted"),
+    [
+        ("-8", "values are not negative", "1 value(s)"),
+        ("7.5", "counts are whole numbers", "1 count(s)"),
+        ("seven", "values are numbers or known symbols", "1 value(s)"),
+    ],
+)
+def test_a_value_that_is_not_a_count_is_named_with_its_measure_year_and_council(
+    tmp_path, published, check, counted
+):
+    file = cla_file(tmp_path, cla_rows(2023, 2024))
+    frame = pl.DataFrame(
+        {
+            "time_period": [2012, 2012],
+            "geographic_level": ["National", "Local authority"],
+            "new_la_code": [None, "E06000001"],
+            "la_name": [None, "Hartlepool"],
+            "measure": ["children_looked_after", "children_looked_after"],
+            "_raw": ["67050", published],
+        }
+    )
+    with pytest.raises(ParseError) as caught:
+        dfe.parse_values(frame, "_raw", file)
+    assert (caught.value.check, caught.value.file) == (check, CLA_FILE)
+    where = "(children_looked_after, 2012, Local authority E06000001 Hartlepool)"
+    assert f"{counted} such as {published!r} {where}" in caught.value.detail

@@ -809,6 +809,7 @@ def test_mirror_mode_missing_file(tmp_path, sleeps, sources):
         make_fetcher(settings, sleeps).fetch(sources[SMALL])
     assert caught.value.check == "file exists in mirror"
     assert str(empty_mirror / sources[SMALL].mirror_path) in caught.value.detail
+    assert f"remove or correct its row in {settings.sources_manifest}" in caught.value.detail
 
 
 def test_mirror_mode_checksum_mismatch(tmp_path, sleeps, sources, mirror_dir):

@@ -8,12 +8,16 @@ import csv
 import hashlib
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
+import polars as pl
 import pytest
+from mirror_sources import MANIFEST
 
-from analysis import manifest, pipeline, settings
-from analysis.errors import FetchError, ParseError, SourceError, ValidationFailed
+from analysis import geography, manifest, pipeline, settings
+from analysis.datasets import Dataset, SourceFiles
+from analysis.errors import FetchError, GeographyError, ParseError, SourceError, ValidationFailed
 from analysis.manifest import ManifestError
 
 COMMITTED = settings.DATA_DIR
@@ -249,3 +253,42 @@ def test_a_read_family_no_dataset_reads_stops_the_run_and_nothing_is_written(
     assert sorted(source_id for source_id, _ in named) == unread
     assert {named_family for _, named_family in named} == {family}
     assert _published_files(output_with_last_good) == before
+
+
+def test_a_release_listed_twice_in_the_manifest_is_named_by_its_lines_and_stops_the_run():
+    sources = manifest.load_sources(settings.SOURCES_MANIFEST)
+    pipeline.check_one_file_per_release(sources, settings.SOURCES_MANIFEST)  # the committed one: each once
+    copied = "dfe-cla-sfr-2012-sfr20-cla2012"
+    line = list(sources).index(copied) + 2  # the header is line 1
+    again = {**sources, f"{copied}-again": replace(sources[copied], source_id=f"{copied}-again")}
+    with pytest.raises(ManifestError) as caught:
+        pipeline.check_one_file_per_release(again, Path("sources.csv"))
+    message = str(caught.value)
+    assert message.startswith("sources.csv: a release listed more than once: ")
+    assert f"release 2012 of family sfr:cla_underlying_data on lines {line} ({copied}, " in message
+    assert f"{len(sources) + 2} ({copied}-again, " in message
+    assert "source_families.csv" in message
+
+
+def test_a_geography_stop_names_the_file_of_the_rows_it_names(monkeypatch):
+    ids = ["dfe-cla-sfr-2011-sfr21-cla", "dfe-cla-sfr-2012-sfr20-cla2012"]
+    frame = pl.DataFrame({"geographic_level": ["Local authority"] * 2, "source_id": ids})
+
+    def unknown_code(frame, geo):
+        raise GeographyError(f"LA codes not known: ('E06000099', 'Newtown', {ids[1]!r})")
+
+    monkeypatch.setattr(geography, "complete_geography", unknown_code)
+    files = SourceFiles({i: MANIFEST[i] for i in ids}, {i: Path(MANIFEST[i].file_name) for i in ids})
+    monkeypatch.setattr(SourceFiles, "geo_files", lambda self: None)
+    dataset = Dataset(
+        name="fixture",
+        title="",
+        description="",
+        families=[],
+        build=lambda sources: frame,
+        key=[],
+        columns={},
+    )
+    with pytest.raises(GeographyError) as caught:
+        pipeline.build_all([dataset], files)
+    assert str(caught.value).startswith(f"dataset 'fixture', file {ids[1]} ({MANIFEST[ids[1]].file_name}): ")

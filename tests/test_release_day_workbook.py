@@ -20,11 +20,8 @@ file), so the correction applies to the workbook row as it does to the CSV expor
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
-from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -77,49 +74,16 @@ UNREAD_SHEETS = [
     "SA_Premises_at_31_Mar_2024",
     "Providers+places_Time_series",
 ]
-_DAY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
-
-
-def export_rows(path: Path) -> list[list[str]]:
-    """A CSV export's records as text (UTF-8, else Windows-1252, as the archive's exports are)."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    return list(csv.reader(io.StringIO(text, newline="")))
-
-
-def typed(cell: str) -> wb.Cell:
-    """A cell as a spreadsheet holds it: dd/mm/yyyy a date, a whole number without leading zero a number, empty
-    nothing, anything else text."""
-    if cell == "":
-        return None
-    match = _DAY.match(cell)
-    if match:
-        return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-    if cell.isdigit() and len(cell) < 15 and (cell == "0" or not cell.startswith("0")):
-        return int(cell)
-    return cell
-
-
-def table_sheet(rows: list[list[str]], title: str) -> list[list[wb.Cell]]:
-    """The sheet of a list: title rows, then the table from A4, "Provision type" as "\\nProvision type"."""
-    header_index = next(i for i, row in enumerate(rows) if "URN" in row)
-    header = ["\nProvision type" if cell == "Provision type" else cell for cell in rows[header_index]]
-    titles: list[list[wb.Cell]] = [
-        [title],
-        ["This worksheet contains one table, this table begins in cell A4."],
-        ["Some cells in this table are empty."],
-    ]
-    return (
-        titles + [[typed(c) for c in header]] + [[typed(c) for c in row] for row in rows[header_index + 1 :]]
-    )
 
 
 def workbook_sheets(mirror_dir: Path) -> list[wb.Sheet]:
     tables = [
-        (sheet, table_sheet(export_rows(mirror_dir / MANIFEST[source_id].archive_path), f"Fixture: {title}"))
+        (
+            sheet,
+            wb.table_sheet(
+                wb.export_rows(mirror_dir / MANIFEST[source_id].archive_path), f"Fixture: {title}"
+            ),
+        )
         for source_id, sheet, *_, title in LISTS
     ]
     return [

@@ -75,6 +75,12 @@ def test_failing_expectation_names_dataset_expectation_and_example_rows(tmp_path
     message = str(caught.value)
     assert "counts" in message and "expect_column_values_to_be_between" in message
     assert "2024" in message  # the offending row's key is shown
+    # and where to act: a correction for a value wrong as published, the suite for a rule that changed
+    assert message.splitlines()[-1] == (
+        "  a value wrong as published (a council's or a home's): record a correction in "
+        "data/reference/corrections.csv; a rule that no longer holds: change expectations/counts.json, with "
+        "the reason"
+    )
 
 
 def test_expectation_on_a_missing_column_fails_instead_of_passing(tmp_path):

@@ -8,13 +8,15 @@ exports of these sheets, so tests build workbooks here: XLSX with openpyxl, ODS 
 numbers, dates, booleans, empty).
 
 `csv_export` writes the same rows as a spreadsheet's CSV export would (dates dd/mm/yyyy, whole numbers without
-".0"), written here independently of analysis.sources.tables.
+".0"), written here independently of analysis.sources.tables. The other way round, `export_rows` reads a real CSV
+export and `table_sheet` lays its rows out as a sheet of the workbook (typed cells under title rows).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -335,3 +337,51 @@ def ofsted_workbook(provider_rows: list[list[Cell]] | None = None) -> list[Sheet
         (JOINERS_SHEET, JOINERS_ROWS),
         ("Providers+places_Time_series", [["Time series"], [], [], ["Year", "Providers", "Places"]]),
     ]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# A real CSV export put back into a sheet in Ofsted's layout
+# --------------------------------------------------------------------------------------------------------------
+
+_DAY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+
+
+def export_rows(path: Path) -> list[list[str]]:
+    """A CSV export's records as text (UTF-8, else Windows-1252, as the archive's exports are)."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def typed(cell: str) -> Cell:
+    """A cell as a spreadsheet holds it: dd/mm/yyyy a date, a whole number without leading zero a number, empty
+    nothing, anything else text."""
+    if cell == "":
+        return None
+    match = _DAY.match(cell)
+    if match:
+        return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    if cell.isdigit() and len(cell) < 15 and (cell == "0" or not cell.startswith("0")):
+        return int(cell)
+    return cell
+
+
+def table_sheet(rows: list[list[str]], title: str, title_rows: int = 3) -> list[list[Cell]]:
+    """The sheet of a list: title rows (three put the table at A4, as Ofsted's do; one more, a note added one
+    year), then the table, "Provision type" as "\nProvision type"."""
+    header_index = next(i for i, row in enumerate(rows) if "URN" in row)
+    header = ["\nProvision type" if cell == "Provision type" else cell for cell in rows[header_index]]
+    titles: list[list[Cell]] = [
+        [title],
+        ["This worksheet contains one table, this table begins in cell A4."],
+        ["Some cells in this table are empty."],
+        ["A further note added one year."],
+    ]
+    return (
+        titles[:title_rows]
+        + [[typed(c) for c in header]]
+        + [[typed(c) for c in row] for row in rows[header_index + 1 :]]
+    )

@@ -41,6 +41,7 @@ import polars as pl
 from analysis.errors import ParseError
 from analysis.layout import (
     EES_GEOGRAPHY_COLUMNS,
+    ENGLAND_CODE,
     GEOGRAPHIC_LEVELS,
     GSS_LA_PATTERN,
     SFR_SUPPRESSION_SYMBOLS,
@@ -192,6 +193,26 @@ class _File:
         self.source = source
 
 
+def where(row: Mapping[str, object]) -> str:
+    """A row of a DfE frame for a message: its year and area, e.g. "2012, Local authority E06000001 Hartlepool"
+    (the council's code and name; a region's code and name; "National")."""
+    level = row.get("geographic_level")
+    if level == "Local authority":
+        area = f"{level} {row.get('new_la_code') or row.get('old_la_code')} {row.get('la_name')}"
+    elif level == "Regional":
+        area = f"{level} {row.get('region_code')} {row.get('region_name')}"
+    else:
+        area = str(level)
+    return f"{row['time_period']}, {area}" if row.get("time_period") is not None else area
+
+
+def _first_record(frame: pl.DataFrame, condition: pl.Expr) -> str:
+    """'record N (year, area)' of the first row of a frame as read (row i is the file's record i + 2, below the
+    header) that meets `condition`."""
+    hit = frame.with_row_index("_record", offset=2).filter(condition).row(0, named=True)
+    return f"record {hit['_record']} ({where(hit)})"
+
+
 @lru_cache(maxsize=64)
 def _read_ees_cached(path: str, mtime_ns: int, size: int, source_id: str, release: str) -> pl.DataFrame:
     return read_ees_csv(Path(path), source_id, release)
@@ -206,19 +227,22 @@ def _check_kind(frame: pl.DataFrame, spec: ColumnSpec, f: _File) -> None:
     numbers = frame.select(number.alias("n")).drop_nulls()["n"]
     if numbers.is_empty():
         return
-    problems = []
+    checks = []
     if spec.kind in (COUNT, SIGNED_COUNT):
-        fractional = numbers.filter(numbers != numbers.round(0))
-        if fractional.len():
-            problems.append(f"{fractional.len()} fractional value(s) such as {fractional[0]}")
-        if spec.kind == COUNT and (numbers < 0).any():
-            problems.append(f"negative value(s) such as {numbers.filter(numbers < 0)[0]}")
-    elif spec.kind == PERCENT and ((numbers < 0) | (numbers > 100)).any():
-        problems.append(
-            f"value(s) outside 0-100 such as {numbers.filter((numbers < 0) | (numbers > 100))[0]}"
-        )
-    elif spec.kind == RATE and (numbers < 0).any():
-        problems.append(f"negative value(s) such as {numbers.filter(numbers < 0)[0]}")
+        checks.append(("fractional value(s)", number != number.round(0)))
+        if spec.kind == COUNT:
+            checks.append(("negative value(s)", number < 0))
+    elif spec.kind == PERCENT:
+        checks.append(("value(s) outside 0-100", (number < 0) | (number > 100)))
+    elif spec.kind == RATE:
+        checks.append(("negative value(s)", number < 0))
+    problems = []
+    for what, condition in checks:
+        hits = frame.filter(condition)
+        if hits.height:
+            problems.append(
+                f"{hits.height} {what} such as {hits[spec.column][0]!r}, first at {_first_record(frame, condition)}"
+            )
     if problems:
         raise ParseError(
             f.source_id,
@@ -241,12 +265,18 @@ def read_ees(file, reference_dir: Path) -> pl.DataFrame:
     by_published = {s.published_as.casefold(): s for s in specs}
     unknown = [c for c in frame.columns if c not in PROVENANCE and c.casefold() not in by_published]
     if unknown:
+        # the columns the table expects that the header lacks: a renamed column is one of each
+        present = {by_published[c.casefold()].column for c in frame.columns if c.casefold() in by_published}
+        lacking = sorted(
+            {s.column for s in specs if s.family == f.family and s.role in ("filter", "indicator")} - present
+        )
         raise ParseError(
             f.source_id,
             f.name,
             "known columns",
-            f"unknown column(s) {unknown}: add them to {COLUMNS_TABLE} (family {f.family}) if they are a "
-            "renamed or new column",
+            f"unknown column(s) {unknown} in the header (record 1)"
+            + (f", which lacks {lacking}" if lacking else "")
+            + f": add them to {COLUMNS_TABLE} (family {f.family}) if they are a renamed or new column",
         )
     frame = frame.rename(
         {c: by_published[c.casefold()].column for c in frame.columns if c.casefold() in by_published}
@@ -264,6 +294,7 @@ def read_ees(file, reference_dir: Path) -> pl.DataFrame:
         if spec.family == f.family and spec.role == "indicator":
             _check_kind(frame, spec, f)
     _check_years(frame, f)
+    _check_england(frame, f)
     frame = _with_geography(frame)
     _check_levels(frame, f)
     frame = standard_geography(frame, f)
@@ -281,10 +312,35 @@ def _check_years(frame: pl.DataFrame, f: _File) -> None:
         lacking = sorted(set(expected) - set(held))
         detail = f"the release covers years {expected[0]}-{expected[-1]} (data/sources.csv) but holds {held}"
         if extra:
-            detail += f"; years outside it: {extra}"
+            detail += f"; years outside it: {extra}, first at " + _first_record(
+                frame, pl.col("time_period").is_in(extra)
+            )
         if lacking:
             detail += f"; years missing: {lacking}"
         raise ParseError(f.source_id, f.name, "the release holds the years it covers", detail)
+
+
+def _check_england(frame: pl.DataFrame, f: _File) -> None:
+    """Every row is England or an area in it: country E92000001, councils' codes E06/E08/E09/E10 (a Welsh
+    W06 or Scottish S12 council, or a row for Wales, is not read as if it were English)."""
+    outside = pl.col("country_code").fill_null("") != ENGLAND_CODE
+    if "new_la_code" in frame.columns:
+        outside = outside | (
+            (pl.col("geographic_level") == "Local authority")
+            & ~pl.col("new_la_code").fill_null("").str.contains(GSS_LA_PATTERN)
+        )
+    hits = frame.filter(outside)
+    if hits.height:
+        first = hits.row(0, named=True)
+        raise ParseError(
+            f.source_id,
+            f.name,
+            "rows are for England",
+            f"{hits.height} row(s) for areas outside England, first at {_first_record(frame, outside)}: "
+            f"country_code {first['country_code']!r}"
+            + (f", new_la_code {first['new_la_code']!r}" if "new_la_code" in first else "")
+            + ": the project reads England only (country_code E92000001, councils' codes E06, E08, E09 or E10)",
+        )
 
 
 def _with_geography(frame: pl.DataFrame) -> pl.DataFrame:
@@ -401,12 +457,13 @@ def map_labels(
         rows.append((label, ctx_value or "", table[label]))
     if unknown:
         scope = f" under {context}" if context else ""
+        first = frame.filter(pl.col(column).is_in(unknown)).row(0, named=True)
         raise ParseError(
             f.source_id,
             f.name,
             f"known {column} labels{scope}",
-            f"unknown label(s) {sorted(map(str, unknown))}: a reworded or new label; add it to {LABELS_TABLE} "
-            f"(family {f.family}, column {column}) with what it maps to",
+            f"unknown label(s) {sorted(map(str, unknown))} (first in the row for {where(first)}): a reworded or "
+            f"new label; add it to {LABELS_TABLE} (family {f.family}, column {column}) with what it maps to",
         )
     lookup = pl.DataFrame(
         rows, schema={"_label": pl.Utf8, "_ctx": pl.Utf8, into: pl.Utf8}, orient="row"
@@ -457,7 +514,7 @@ def parse_values(
             f.source_id,
             f.name,
             "values are numbers or known symbols",
-            f"{unrecognised.height} value(s) such as {unrecognised[raw][0]!r} are neither",
+            f"{unrecognised.height} value(s) such as {_value_at(unrecognised, raw)} are neither",
         )
     counts = parsed.filter(pl.col("_kind").is_in([COUNT, SIGNED_COUNT]) & pl.col("_number").is_not_null())
     fractional = counts.filter(pl.col("_number") != pl.col("_number").round(0))
@@ -466,7 +523,7 @@ def parse_values(
             f.source_id,
             f.name,
             "counts are whole numbers",
-            f"{fractional.height} count(s) such as {fractional[raw][0]!r} ({fractional['measure'][0]})",
+            f"{fractional.height} count(s) such as {_value_at(fractional, raw)}",
         )
     negative = parsed.filter((pl.col("_kind") != SIGNED_COUNT) & (pl.col("_number") < 0))
     if negative.height:
@@ -474,13 +531,21 @@ def parse_values(
             f.source_id,
             f.name,
             "values are not negative",
-            f"{negative.height} value(s) such as {negative[raw][0]!r} ({negative['measure'][0]})",
+            f"{negative.height} value(s) such as {_value_at(negative, raw)}",
         )
     is_count = pl.col("_kind").is_in([COUNT, SIGNED_COUNT])
     return parsed.with_columns(
         pl.when(is_count).then(pl.col("_number").round(0)).cast(pl.Int64).alias("value"),
         pl.when(~is_count).then(pl.col("_number")).cast(pl.Float64).alias("rate"),
     ).drop("_number", "_kind", raw)
+
+
+def _value_at(rows: pl.DataFrame, raw: str) -> str:
+    """The first row's published value, its measure and where it is: "'-8' (measure, 2012, Local authority
+    E06000001 Hartlepool)"."""
+    first = rows.row(0, named=True)
+    place = where(first) if "geographic_level" in first else ""
+    return f"{first[raw]!r} ({', '.join(p for p in (str(first.get('measure')), place) if p)})"
 
 
 def sfr_symbols() -> dict[str, str]:
