@@ -40,6 +40,10 @@ DATASET_MODULES: list[str] = [
     "childrens_homes_openings_closures",
     # figures that exist only in reports, with citations
     "published_figures",
+    # the council pages and the area finder (derived from the datasets above)
+    "council_owned_homes",
+    "childrens_homes_by_constituency",
+    "council_profiles",
 ]
 
 
