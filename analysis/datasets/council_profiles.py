@@ -117,6 +117,11 @@ KEY = ["geographic_level", "region_code", "new_la_code", "measure", "sector", "r
 OUT_COLUMNS = GEO + FILTERS + INDICATORS + ["source_id", "source_release"]
 
 
+def _as_date(column: str) -> pl.Expr:
+    """A date column, whether the frame holds it as a date or as ISO text."""
+    return pl.col(column).cast(pl.Utf8).str.to_date("%Y-%m-%d")
+
+
 def _areas(frame: pl.DataFrame) -> pl.DataFrame:
     """England, the nine regions (not DfE's Inner and Outer London) and councils."""
     return frame.filter(
@@ -347,7 +352,7 @@ def homes_rows(by_area: pl.DataFrame, supply: pl.DataFrame, releases: dict[str, 
         *GEO,
         pl.lit(POPULATION).alias("measure"),
         pl.lit(None, dtype=pl.Utf8).alias("sector"),
-        pl.col("population_reference_date").alias("reference_date"),
+        _as_date("population_reference_date").alias("reference_date"),
         pl.col("_pop").cast(pl.Int64).alias("value"),
         pl.lit(None, dtype=pl.Float64).alias("rate"),
         pl.when(pl.col("_pop").is_null()).then(pl.lit("not published")).alias("value_note"),
