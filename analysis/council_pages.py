@@ -161,9 +161,24 @@ class Data:
         return self.regions.get(council.region_code, self.profiles.clear()), self.england
 
 
+NEEDS = [
+    "councils",
+    "council_profiles",
+    "constituency_councils",
+    "council_owned_homes",
+    "childrens_homes_by_constituency",
+]
+
+
 @functools.lru_cache(maxsize=1)
 def load() -> Data:
     return Data()
+
+
+def available() -> bool:
+    """Whether the published data has what the council pages need (a book built over other data, such as the
+    tests' fixture book, has no council pages)."""
+    return all(name in data.dataset_names() for name in NEEDS)
 
 
 # ==================================================================================================
@@ -1459,7 +1474,7 @@ def figure_html(chart: Chart, council: Council) -> str:
     return f"""<figure class="ffh-figure ffh-static-figure" id="{ident}" data-ffh-chart="{chart.name}" aria-labelledby="{ident}-title">
 <figcaption class="ffh-figure-head"><p class="ffh-chart-title" id="{ident}-title">{_esc(chart.title)}</p><p class="ffh-chart-subtitle">{_esc(chart.subtitle)}</p></figcaption>
 <ul class="ffh-legend">{legend}</ul>
-<div class="ffh-static-chart">{chart.page_svg}</div>
+<div class="ffh-static-chart{" ffh-static-bars" if chart.name.endswith("-homes") else ""}">{chart.page_svg}</div>
 <p class="ffh-source">{_esc(chart.source)}</p>
 {notes}<p class="ffh-alt" id="{ident}-desc"><span class="ffh-label">Chart description:</span> {_esc(chart.alt)}</p>
 <details class="ffh-table"><summary>Show the numbers in this chart as a table</summary>
@@ -1674,6 +1689,8 @@ def _directive_classes():
         has_content = False
 
         def run(self):
+            if not available():
+                return [nodes.paragraph(text="The list of areas needs the council datasets (run make data).")]
             return [nodes.raw("", area_list(), format="html")]
 
     return FindArea, AreaList
@@ -1681,7 +1698,7 @@ def _directive_classes():
 
 def collect_pages(app: Any):
     """html-collect-pages: every council page, its charts and CSV, and the finder's index."""
-    if app.builder.format != "html":
+    if app.builder.format != "html" or not available():
         return
     started = time.monotonic()
     d = load()
@@ -1730,7 +1747,7 @@ def start_chart_files(app: Any) -> None:
     execute (the PNGs are most of the work; the notebooks leave a core idle), collected in collect_pages."""
     import subprocess
 
-    if app.builder.format != "html":
+    if app.builder.format != "html" or not available():
         return
     store = Path(app.config.ffh_chart_store).resolve() if app.config.ffh_chart_store else None
     store = store or settings.Settings.from_env().chart_store

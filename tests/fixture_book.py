@@ -34,6 +34,9 @@ def assemble(work: Path = WORK) -> Path:
     for asset in (site.BOOK_DIR / "_static").iterdir():
         if asset.is_file():
             _copy_if_changed(asset, book / "_static" / asset.name)
+    (book / "_templates").mkdir(exist_ok=True)
+    for template in (site.BOOK_DIR / "_templates").iterdir():
+        _copy_if_changed(template, book / "_templates" / template.name)
     for page in (FIXTURE / "pages").iterdir():
         _copy_if_changed(page, book / page.name)
     return book

@@ -151,6 +151,7 @@ def _broken_book(tmp_path: Path, page_body: str) -> Path:
         book / "_static",
         ignore=shutil.ignore_patterns("downloads", "vendor"),
     )
+    shutil.copytree(fixture_book.assemble() / "_templates", book / "_templates")
     (book / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
     (book / "intro.md").write_text(
         "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\nkernelspec:\n"
