@@ -25,7 +25,7 @@ constituency: the finder says so, and gives the count for the 2010 constituency 
 such, where one exists.
 
     python -m analysis.council_pages E06000009 [out.html]   # one council page's body, to look at
-    python -m analysis.council_pages --chart-files DIR      # every council chart's CSV, SVG and PNG
+    python -m analysis.council_pages --build DIR            # every page, and its charts' CSV, SVG and PNG
 """
 
 from __future__ import annotations
@@ -1539,13 +1539,27 @@ def write_chart_files(charts: list[Chart], store: Path) -> None:
         _write(svg_path, svg)
 
 
-def write_all_chart_files(store: Path) -> int:
-    """Every council page's chart files (what the background process of the build does)."""
+PAGES_FILE = "council-pages.pickle"
+
+
+@dataclass(frozen=True)
+class Built:
+    """Everything the site needs from the council pages, made once (by the build's background process)."""
+
+    pages: list[Page]
+    index: list[dict[str, str]]
+    charts: int
+
+
+def build_all(store: Path) -> Built:
+    """Every council page and the finder's index; writes every chart's files into the chart store."""
     d = load()
     data_date = data.last_refreshed()
-    charts = [chart for code in sorted(d.councils) for chart in build_page(code, d, data_date).charts]
+    pages = [build_page(code, d, data_date) for code in sorted(d.councils)]
+    charts = [chart for page in pages for chart in page.charts]
     write_chart_files(charts, store)
-    return len(charts)
+    light = [Page(p.code, p.pagename, p.title, p.description, p.body, [], p.csv_rows, p.csv) for p in pages]
+    return Built(pages=light, index=finder_index(d), charts=len(charts))
 
 
 def finder_index(d: Data) -> list[dict[str, str]]:
@@ -1697,63 +1711,81 @@ def _directive_classes():
 
 
 def collect_pages(app: Any):
-    """html-collect-pages: every council page, its charts and CSV, and the finder's index."""
+    """html-collect-pages: every council page (made by the background process started at builder-inited, or
+    here when there is none), its CSV, and the finder's index."""
+    import pickle
+
     if app.builder.format != "html" or not available():
         return
     started = time.monotonic()
-    d = load()
-    run = settings.Settings.from_env()
-    store = Path(app.config.ffh_chart_store).resolve() if app.config.ffh_chart_store else run.chart_store
-    out = Path(app.outdir)
-    data_date = data.last_refreshed()
-    charts: list[Chart] = []
-    pages = []
-    for code in sorted(d.councils):
-        page = build_page(code, d, data_date)
-        charts += page.charts
-        if page.csv:
-            _write(out / CSV_FOLDER / f"{code}.csv", page.csv.encode("utf-8"))
-        pages.append(page)
-    _write(
-        out / INDEX_FILE,
-        json.dumps(finder_index(d), ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-    )
+    store = _store(app)
     background = getattr(app, "ffh_council_charts", None)
+    built = None
     if background is not None:
-        waited = time.monotonic()
         _, errors = background.communicate()
         if background.returncode != 0:
             from sphinx.errors import ExtensionError
 
-            raise ExtensionError(f"council chart files were not written (analysis.council_pages):\n{errors}")
-        print(f"[council_pages] waited {time.monotonic() - waited:.1f} s for the chart files", flush=True)
-    # writes only what is missing or changed (nothing, when the background process has written it all)
-    write_chart_files(charts, store)
+            raise ExtensionError(f"council pages were not made (analysis.council_pages):\n{errors}")
+        print(
+            f"[council_pages] waited {time.monotonic() - started:.1f} s for the background process",
+            flush=True,
+        )
+        built = pickle.loads((store / PAGES_FILE).read_bytes())
+    else:
+        built = build_all(store)
+    out = Path(app.outdir)
+    for page in built.pages:
+        if page.csv:
+            _write(out / CSV_FOLDER / f"{page.code}.csv", page.csv.encode("utf-8"))
+    _write(
+        out / INDEX_FILE, json.dumps(built.index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    )
     print(
-        f"[council_pages] {len(pages)} council pages, {len(charts)} charts in {time.monotonic() - started:.1f} s",
+        f"[council_pages] {len(built.pages)} council pages, {built.charts} charts "
+        f"({time.monotonic() - started:.1f} s in the Sphinx process)",
         flush=True,
     )
-    for page in pages:
+    for page in built.pages:
         meta = f'<meta name="description" content="{_esc(page.description)}">'
-        yield (
-            page.pagename,
-            {"title": page.title, "body": page.body, "metatags": meta, "ffh_council": True},
-            "page.html",
-        )
+        yield (page.pagename, {"title": page.title, "body": page.body, "metatags": meta}, "page.html")
+
+
+def background(store: str) -> None:
+    """The build's background process: every page and chart file, the pages pickled for collect_pages.
+    (Run through `python -c` so the pickled classes belong to analysis.council_pages, not __main__.)"""
+    import pickle
+
+    started = time.monotonic()
+    built = build_all(Path(store))
+    _write(Path(store) / PAGES_FILE, pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
+    print(f"[council_pages] {len(built.pages)} pages in {time.monotonic() - started:.1f} s", flush=True)
+
+
+def _store(app: Any) -> Path:
+    configured = app.config.ffh_chart_store
+    store = Path(configured).resolve() if configured else settings.Settings.from_env().chart_store
+    store.mkdir(parents=True, exist_ok=True)
+    return store
 
 
 def start_chart_files(app: Any) -> None:
-    """builder-inited: write every council chart's files in a separate process while the book's notebooks
-    execute (the PNGs are most of the work; the notebooks leave a core idle), collected in collect_pages."""
+    """builder-inited: make every council page and write its charts' files in a separate process while the
+    book's notebooks execute (the notebooks leave a core idle; the PNGs are most of the work); collect_pages
+    picks the pages up."""
     import subprocess
 
     if app.builder.format != "html" or not available():
         return
-    store = Path(app.config.ffh_chart_store).resolve() if app.config.ffh_chart_store else None
-    store = store or settings.Settings.from_env().chart_store
-    store.mkdir(parents=True, exist_ok=True)
+    store = _store(app)
+    (store / PAGES_FILE).unlink(missing_ok=True)
     app.ffh_council_charts = subprocess.Popen(
-        [sys.executable, "-m", "analysis.council_pages", "--chart-files", str(store)],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from analysis import council_pages; council_pages.background(sys.argv[1])",
+            str(store),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -1777,10 +1809,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         print(__doc__.strip().splitlines()[-1].strip())
         return 2
-    if argv[0] == "--chart-files":
-        started = time.monotonic()
-        written = write_all_chart_files(Path(argv[1]))
-        print(f"[council_pages] {written} charts' files in {time.monotonic() - started:.1f} s", flush=True)
+    if argv[0] == "--build":
+        background(argv[1])
         return 0
     page = build_page(argv[0])
     target = Path(argv[1]) if len(argv) > 1 else None
