@@ -57,12 +57,10 @@ PAGE_URL_TOKEN = "%%FFH_PAGE_URL%%"
 PAGE_TITLE_TOKEN = "%%FFH_PAGE_TITLE%%"
 SITE_NAME = "Far from home"
 
-COUNCIL = svg_charts.Series  # for type hints below
 BLUE = "#12436D"
 TURQUOISE = "#28A197"
 GREY = "#3D3D3D"
 ORANGE = "#F46A25"
-PINK = "#801650"
 SECTOR_ORDER = ["All sectors", "Private", "Local authority", "Voluntary", "Health authority"]
 SECTOR_LABELS = {
     "All sectors": "All children's homes",
@@ -82,7 +80,6 @@ PLACEMENT_MEASURES = [
 ]
 OVER_20_MEASURES = ["children_looked_after", "placed_over_20_miles", "share_placed_over_20_miles_percent"]
 HOMES_MEASURES = ["homes", "places", "population_0_to_17", "places_per_10000_children"]
-RUN_MEASURES = ["homes_run_by_council", "places_run_by_council", "homes_run_by_council_outside_area"]
 MISSING_MEASURES = [
     "children_missing",
     "missing_incidents",
@@ -477,11 +474,6 @@ def _make_chart(
         table_html=table_html,
         frame=frame,
     )
-
-
-def _span(rows: dict[int, dict]) -> tuple[int, int]:
-    years = sorted(rows)
-    return years[0], years[-1]
 
 
 def placements_chart(council: Council, frame: pl.DataFrame) -> Chart | None:
@@ -990,8 +982,14 @@ def summary(
         share = row_for(frame, "share_placed_outside_percent", last)
         r_share = row_for(region, "share_placed_outside_percent", last)
         e_share = row_for(england, "share_placed_outside_percent", last)
-        sentence = f"At 31 March {last}, {name} looked after {count(cla[last])} children. "
-        if has(out) and has(share, "rate"):
+        looked_after = cla[last]
+        if has(looked_after) and looked_after["value"] == 0:
+            sentence = f"At 31 March {last}, {name} looked after no children. "
+        else:
+            sentence = f"At 31 March {last}, {name} looked after {count(looked_after)} children. "
+        if has(looked_after) and looked_after["value"] == 0:
+            sentence = sentence.rstrip()
+        elif has(out) and has(share, "rate"):
             sentence += (
                 f"{count(out)} of them ({percent(share)}) were placed outside the council's boundary"
                 + against(share, [(r_share, _esc(_in_region(council))), (e_share, "England")], percent)
@@ -1001,7 +999,11 @@ def summary(
             sentence += f"The number placed outside the council's boundary is {no_figure(out)}."
         items.append(sentence)
         outside = series_of(frame, "placed_outside_la_boundary")
-        firsts = [y for y in sorted(outside) if has(outside[y])]
+        firsts = [
+            y
+            for y in sorted(outside)
+            if has(outside[y]) and has(row_for(frame, "share_placed_outside_percent", y), "rate")
+        ]
         if firsts and firsts[0] != last:
             first = firsts[0]
             neither = row_for(frame, "children_in_neither_count", first)
@@ -1011,7 +1013,8 @@ def summary(
                 items.append(
                     f"In {first}, {count(outside[first])} children were placed outside: between "
                     f"{percent(share0)} and {percent(upper0)} of the {count(cla.get(first))} looked after, because "
-                    f"that year {count(neither)} children were in neither the inside nor the outside count."
+                    f"that year {count(neither)} {plural(neither['value'], 'child was', 'children were')} in neither "
+                    "the inside nor the outside count."
                 )
             else:
                 items.append(
@@ -1038,10 +1041,20 @@ def summary(
     if placed_in:
         last = max(placed_in)
         out = row_for(frame, "placed_outside_la_boundary", last)
-        items.append(
-            f"Other councils placed {count(placed_in[last])} children in {name} at 31 March {last}, against "
-            f"{count(out)} children {name} placed outside its own boundary."
-        )
+        if has(placed_in[last]) and has(out):
+            items.append(
+                f"Other councils placed {count(placed_in[last])} children in {name} at 31 March {last}, against "
+                f"{count(out)} children {name} placed outside its own boundary."
+            )
+        elif not has(placed_in[last]):
+            items.append(
+                f"The number of children other councils placed in {name} at 31 March {last} is "
+                f"{no_figure(placed_in[last])}."
+            )
+        else:
+            items.append(
+                f"Other councils placed {count(placed_in[last])} children in {name} at 31 March {last}."
+            )
     on = ofsted_date(frame)
     if on is not None:
         homes = row_for(frame, "homes", sector="All sectors")
@@ -1059,15 +1072,23 @@ def summary(
                     "Private": "private",
                 }.get(sector, "run by a health authority")
                 by_sector.append(f"{count(r)} {label}")
-        sentence = (
-            f"Ofsted's list of {day(on)} records {count(homes)} children's "
-            f"{plural(homes['value'] if has(homes) else 0, 'home', 'homes')} with {count(places)} places located in "
-            f"{name}"
-            + (f" ({list_words(by_sector)})" if by_sector else "")
-            + f": {rate(per)} places per 10,000 children, against {rate(r_per)} in {_esc(_in_region(council))} and "
-            f"{rate(e_per)} in England."
-        )
-        items.append(sentence)
+        if has(homes) and homes["value"] == 0:
+            items.append(
+                f"Ofsted's list of {day(on)} records no children's home located in {name} ({_esc(council.region_name)} "
+                f"region: {rate(r_per)} places per 10,000 children; England: {rate(e_per)})."
+            )
+            sentence = None
+        else:
+            sentence = (
+                f"Ofsted's list of {day(on)} records {count(homes)} children's "
+                f"{plural(homes['value'] if has(homes) else 0, 'home', 'homes')} with {count(places)} places located in "
+                f"{name}"
+                + (f" ({list_words(by_sector)})" if by_sector else "")
+                + f": {rate(per)} places per 10,000 children, against {rate(r_per)} in {_esc(_in_region(council))} and "
+                f"{rate(e_per)} in England."
+            )
+        if sentence:
+            items.append(sentence)
         run = row_for(frame, "homes_run_by_council")
         if run is not None:
             items.append(council_run_sentence(council, frame, d))
@@ -1097,6 +1118,7 @@ def summary(
 
 
 def council_run_sentence(council: Council, frame: pl.DataFrame, d: Data) -> str:
+    """Whether the council runs children's homes of its own, wherever they are (council_owned_homes)."""
     run = row_for(frame, "homes_run_by_council")
     places = row_for(frame, "places_run_by_council")
     on = run["reference_date"]
@@ -1107,21 +1129,20 @@ def council_run_sentence(council: Council, frame: pl.DataFrame, d: Data) -> str:
             f"No children's home in Ofsted's list of {day(on)} is run by {name}, in its own area or elsewhere "
             "(matched by the owning organisation's name)."
         )
-    owner = homes["owner_name_published"].unique().sort().to_list()
-    sentence = (
-        f"{_esc(list_words(owner))} {plural(len(owner), 'runs', 'run')} {count(run)} children's "
-        f"{plural(run['value'], 'home', 'homes')} with {count(places)} places"
-    )
-    elsewhere = homes.filter(pl.col("located_la_code") != pl.col("new_la_code"))
-    if elsewhere.height:
-        where = elsewhere["located_la_name"].unique().sort().to_list()
-        sentence += (
-            f", {count(row_for(frame, 'homes_run_by_council_outside_area'))} of them located outside {name}: in "
-            f"{_esc(list_words(where))}"
-        )
-    else:
-        sentence += f", all located in {name}"
+    owners = homes["owner_name_published"].unique().sort().to_list()
     joint = homes.filter(pl.col("run_jointly"))
+    former = homes.filter(pl.col("attribution").str.starts_with("registered under the name of the former"))
+    named = len(owners) == 1 and joint.is_empty() and former.is_empty()
+    subject = _esc(owners[0]) if named else name
+    sentence = (
+        f"{subject} runs {count(run)} children's {plural(run['value'], 'home', 'homes')} with {count(places)} "
+        "places"
+    )
+    if former.height:
+        sentence += (
+            f" (registered with Ofsted as \u201c{_esc(former['owner_name_published'][0])}\u201d, the name of the "
+            "council it replaced)"
+        )
     if joint.height:
         partners = (
             d.owned.filter(
@@ -1131,7 +1152,21 @@ def council_run_sentence(council: Council, frame: pl.DataFrame, d: Data) -> str:
             .sort()
             .to_list()
         )
-        sentence += f" (run jointly with {_esc(list_words(partners))})"
+        shared = joint["urn"].n_unique()
+        sentence += (
+            f" ({'all' if shared == run['value'] else text.n(shared)} jointly with {_esc(list_words(partners))}, "
+            f"as \u201c{_esc(joint['owner_name_published'][0])}\u201d)"
+        )
+    elsewhere = homes.filter(pl.col("located_la_code") != pl.col("new_la_code"))
+    if elsewhere.height:
+        where = _esc(list_words(elsewhere["located_la_name"].unique().sort().to_list()))
+        outside = row_for(frame, "homes_run_by_council_outside_area")
+        if outside["value"] == run["value"]:
+            sentence += f", located outside {name}, in {where}"
+        else:
+            sentence += f", {count(outside)} of them located outside {name}, in {where}"
+    else:
+        sentence += f", {'located' if run['value'] == 1 else 'all located'} in {name}"
     return sentence + "."
 
 
@@ -1360,6 +1395,9 @@ def build_page(code: str, d: Data | None = None, data_date: date | None = None) 
         ],
         "end_date": day(council.end_date) if council.end_date else "",
         "summary": summary(council, frame, region, england, d) if council.is_current else [],
+        "council_run": council_run_sentence(council, frame, d)
+        if council.is_current and row_for(frame, "homes_run_by_council") is not None
+        else "",
         "series_notes": series_notes(council, frame, d) if council.is_current else [],
         "charts": chart_by_slug,
         "figure": functools.partial(figure_html, council=council),

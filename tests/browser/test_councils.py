@@ -169,9 +169,11 @@ def test_a_council_page_prints_on_two_a4_pages(real, browser, path):
         context.close()
 
 
-def test_council_pages_are_light(real_site):
+def test_every_council_has_a_light_page(real_site):
+    from analysis import data
+
     pages = sorted((real_site / "councils").glob("*.html"))
-    assert len(pages) >= 153
+    assert {p.stem for p in pages} == set(data.load("councils")["new_la_code"])
     sizes = {p.name: len(gzip.compress(p.read_bytes())) for p in pages}
     assert max(sizes.values()) <= 60 * 1024, max(sizes.items(), key=lambda item: item[1])
 
@@ -198,3 +200,13 @@ def test_hex_maps_link_each_council_to_its_page_and_label_it(real, context):
             assert "BPL" in drawn  # Blackpool's label on its cell
         page.close()
     assert maps >= 1, "no hex map found"
+
+
+def test_every_number_on_the_council_pages_is_published(real_site):
+    from analysis import numbers_check, settings
+
+    pages = sorted((real_site / "councils").glob("*.html")) + [
+        real_site / "areas.html",
+        real_site / "intro.html",
+    ]
+    assert numbers_check.unsourced_numbers(real_site, settings.DATA_DIR, pages) == []
