@@ -1557,7 +1557,7 @@ def _write(path: Path, content: bytes) -> None:
     tmp.replace(path)
 
 
-PNG_SCALE = 1.5
+PNG_SCALE = 1
 
 
 def write_chart_files(charts: list[Chart], store: Path) -> None:
