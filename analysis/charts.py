@@ -730,15 +730,13 @@ HEX_CODE_COLUMNS = ("current_la_code", "new_la_code", "la_code", "code", "gss_co
 def _hex_cells(cells: Any | None) -> pl.DataFrame:
     if cells is None:
         # the published councils dataset carries each current council's cell (data/, never the source files)
-        cells = (
-            data.load("councils")
-            .filter(pl.col("is_current"))
-            .select(
-                pl.col("new_la_code").alias("la_code"),
-                "la_name",
-                pl.col("hex_q").alias("q"),
-                pl.col("hex_r").alias("r"),
-            )
+        councils = data.load("councils").filter(pl.col("is_current"))
+        cells = councils.select(
+            pl.col("new_la_code").alias("la_code"),
+            "la_name",
+            pl.col("hex_q").alias("q"),
+            pl.col("hex_r").alias("r"),
+            *([pl.col("abbreviation")] if "abbreviation" in councils.columns else []),
         )
     cells = _frame(cells)
     _need(cells, "q", "r")
@@ -746,11 +744,18 @@ def _hex_cells(cells: Any | None) -> pl.DataFrame:
     if code is None:
         raise ChartError(f"hex cells need a code column, one of {HEX_CODE_COLUMNS}")
     name = next((c for c in ("current_la_name", "la_name", "name", "n") if c in cells.columns), code)
+    # each cell's label: the council's abbreviation (mySociety registry code), else its name's first letters
+    label = (
+        pl.col("abbreviation")
+        if "abbreviation" in cells.columns
+        else pl.col(name).cast(pl.Utf8).str.replace_all(r"[^A-Za-z]", "").str.slice(0, 3).str.to_uppercase()
+    )
     return cells.select(
         pl.col(code).alias(f"{HELPER_PREFIX}code"),
         pl.col(name).alias(f"{HELPER_PREFIX}cell_name"),
         pl.col("q").cast(pl.Int64),
         pl.col("r").cast(pl.Int64),
+        label.alias(f"{HELPER_PREFIX}label"),
     )
 
 
@@ -799,6 +804,8 @@ def hex_map(
     if unmatched:
         raise ChartError(f"councils with no hex cell: {unmatched}")
     padding = f"{HELPER_PREFIX}padding"
+    label, href = f"{HELPER_PREFIX}label", f"{HELPER_PREFIX}href"
+    centre_x, centre_y = f"{HELPER_PREFIX}cx", f"{HELPER_PREFIX}cy"
     empty = grid.filter(~pl.col(cell_code).is_in(frame[code].to_list()))
     merged = pl.concat(
         [
@@ -814,6 +821,16 @@ def hex_map(
             ),
         ],
         how="diagonal_relaxed",
+    )
+    # every cell's label, centre (for the label) and link to its council page (councils/<GSS code>.html)
+    placed = grid.select(
+        cell_code,
+        label,
+        (pl.col("q") + (pl.col("r") % 2) * 0.5).cast(pl.Float64).alias(centre_x),
+        (pl.col("r") * math.sqrt(3) / 2).alias(centre_y),
+    )
+    merged = merged.join(placed, on=cell_code, how="left").with_columns(
+        (pl.lit(f"{ROOT_TOKEN}councils/") + pl.col(cell_code) + pl.lit(".html")).alias(href)
     )
     features = [
         {
@@ -834,20 +851,28 @@ def hex_map(
         alt.Tooltip(f"{HELPER_PREFIX}name:N", title="Council"),
         alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
     ]
-    # every cell grey first ("no figure"), then the cells with a value coloured on top
+    # every cell grey first ("no figure", with its own legend entry), then the cells with a value coloured on top
+    no_figure = f"{HELPER_PREFIX}no_figure"
     base = (
         alt.Chart()
-        .mark_geoshape(stroke="white", strokeWidth=1, fill=NO_DATA)
+        .mark_geoshape(stroke="white", strokeWidth=1, cursor="pointer")
         .encode(
             shape=alt.Shape(f"{HELPER_PREFIX}geo:G"),
+            fill=alt.Fill(
+                f"{no_figure}:N",
+                scale=alt.Scale(domain=["No figure"], range=[NO_DATA]),
+                legend=alt.Legend(title=None, orient="right", direction="vertical", symbolType="square"),
+            ),
             tooltip=tooltip,
+            href=alt.Href(f"{href}:N"),
         )
+        .transform_calculate(**{no_figure: "'No figure'"})
         .transform_lookup(**lookup)
         .project(type="identity", reflectY=True)
     )
     coloured = (
         alt.Chart()
-        .mark_geoshape(stroke="white", strokeWidth=1)
+        .mark_geoshape(stroke="white", strokeWidth=1, cursor="pointer")
         .encode(
             shape=alt.Shape(f"{HELPER_PREFIX}geo:G"),
             color=alt.Color(
@@ -857,12 +882,29 @@ def hex_map(
                 legend=alt.Legend(format=axis_format(value_format), orient="right", direction="vertical"),
             ),
             tooltip=tooltip,
+            href=alt.Href(f"{href}:N"),
         )
         .transform_filter(f"isValid(datum['{value}'])")
         .transform_lookup(**lookup)
         .project(type="identity", reflectY=True)
     )
-    shapes = [base, coloured]
+    # each council's abbreviation on its cell: dark on light cells, white on dark ones (the colour of the cell
+    # under it, read from the map's colour scale)
+    dark_cell = f"isValid(datum['{value}']) && luminance(scale('color', datum['{value}'])) < 0.3"
+    labels = (
+        alt.Chart()
+        .mark_text(fontSize=11, baseline="middle", align="center", cursor="pointer")
+        .encode(
+            longitude=alt.Longitude(f"{centre_x}:Q"),
+            latitude=alt.Latitude(f"{centre_y}:Q"),
+            text=alt.Text(f"{label}:N"),
+            fill=alt.condition(dark_cell, alt.value("white"), alt.value(TEXT)),
+            tooltip=tooltip,
+            href=alt.Href(f"{href}:N"),
+        )
+        .project(type="identity", reflectY=True)
+    )
+    shapes = [base, coloured, labels]
     return _layered(
         shapes,
         merged,
@@ -881,7 +923,7 @@ def hex_map(
         breaks=[],
         value_field=value,
         no_data_note="Grey cells: no figure (suppressed, not published, or no council row).",
-        fields=[cell_code, f"{HELPER_PREFIX}name", value],
+        fields=[cell_code, f"{HELPER_PREFIX}name", value, label, href, centre_x, centre_y],
     )
 
 
@@ -1150,6 +1192,19 @@ def _export_spec(
     )
     top = alt.TitleParams(text=_wrap(title, width + 80), subtitle=subtitle or alt.Undefined)
     spec = alt.vconcat(inner, title=top, description=alt_text).configure(**CONFIG).to_dict()
+    return _without_links(spec)
+
+
+def _without_links(spec: Any) -> Any:
+    """The spec without `href` encodings (hex map cells link to council pages on the site only)."""
+    if isinstance(spec, dict):
+        return {
+            k: _without_links(v)
+            for k, v in spec.items()
+            if not (k == "href" and isinstance(v, dict) and "field" in v)
+        }
+    if isinstance(spec, list):
+        return [_without_links(v) for v in spec]
     return spec
 
 

@@ -60,6 +60,10 @@ DATASET_MODULES: list[str] = [
     # figures that exist only in reports, with citations, and the same figures checked against the data
     "published_figures",
     "published_figures_reconciled",
+    # the council pages and the area finder (derived from the datasets above)
+    "council_owned_homes",
+    "childrens_homes_by_constituency",
+    "council_profiles",
 ]
 
 

@@ -21,8 +21,26 @@ FILTERS = [
     "is_current",
     "successor_codes",
 ]
-INDICATORS = ["hex_q", "hex_r", "latitude", "longitude"]
+INDICATORS = ["abbreviation", "hex_q", "hex_r", "latitude", "longitude"]
 KEY = ["new_la_code"]
+
+
+def _abbreviations(files) -> pl.DataFrame:
+    """la_code -> mySociety's three-letter registry code of the council (its GSS code, or a former one)."""
+    registry = geography.read_mysociety_authorities(files.mysociety_authorities)
+    current = registry.select(pl.col("gss-code").alias("la_code"), pl.col("local-authority-code"))
+    former = (
+        registry.filter(pl.col("former-gss-codes").is_not_null())
+        .select(pl.col("former-gss-codes").str.split(",").alias("la_code"), "local-authority-code")
+        .explode("la_code")
+        .with_columns(pl.col("la_code").str.strip_chars())
+    )
+    return (
+        pl.concat([current, former])
+        .filter(pl.col("la_code").is_not_null() & (pl.col("la_code") != ""))
+        .unique("la_code", keep="first", maintain_order=True)
+        .rename({"local-authority-code": "abbreviation"})
+    )
 
 
 def build(sources: SourceFiles) -> pl.DataFrame:
@@ -34,11 +52,13 @@ def build(sources: SourceFiles) -> pl.DataFrame:
     points = geography.centroids(files).select(
         "la_code", pl.col("lat").alias("latitude"), pl.col("long").alias("longitude")
     )
+    abbreviations = _abbreviations(files)
     # the source of each row: the ONS upper-tier lookup for current codes, the reorganisations table otherwise
     utla = sources.latest(geography.FAMILY_ONS_UTLA)
     frame = (
         authorities.join(cells, on="la_code", how="left")
         .join(points, on="la_code", how="left")
+        .join(abbreviations, on="la_code", how="left")
         .with_columns(
             pl.lit(None, dtype=pl.Int64).alias("time_period"),
             pl.lit("Current and former councils since 2011").alias("time_identifier"),
@@ -90,6 +110,8 @@ DATASET = Dataset(
         "end_date": "Last day of the code (empty: current).",
         "is_current": "True for the councils in existence at 31 March 2024, the latest DfE year.",
         "successor_codes": "For former codes: the codes that replaced it, comma-separated.",
+        "abbreviation": "mySociety's three-letter registry code of the council (e.g. BPL for Blackpool), which labels "
+        "its cell on the site's hex maps.",
         "hex_q": "Column of the council's cell on the site's hex map (current councils only).",
         "hex_r": "Row of that cell (odd-r layout: odd rows are shifted right by half a cell).",
         "latitude": "Latitude of the council's centroid (current councils only).",
