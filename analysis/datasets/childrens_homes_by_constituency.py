@@ -38,12 +38,6 @@ ELECTION_2024 = date(2024, 7, 4)
 BOUNDARIES_2010 = "2010 boundaries (before the July 2024 general election)"
 BOUNDARIES_2024 = "2024 boundaries"
 
-LAYOUT = ofsted.Layout(
-    columns={**ofsted.COLUMN_NAMES, "pcon_name_published": ("parliamentary constituency",)},
-    ignored=ofsted.IGNORED_COLUMNS - {"parliamentary constituency"},
-    required=ofsted.REQUIRED_COLUMNS,
-)
-
 FILTERS = [
     "snapshot_date",
     "snapshot_kind",
@@ -57,12 +51,13 @@ INDICATORS = ["homes", "places", "constituency_homes", "constituency_places"]
 KEY = ["snapshot_date", "pcon_name_published", "new_la_code", "sector"]
 
 
-def constituencies_of(file) -> pl.DataFrame | None:
+def constituencies_of(file, reference_dir) -> pl.DataFrame | None:
     """URN -> constituency as published, for the children's homes of one list (None: no such column)."""
-    providers = ofsted.read_provider_list(file.path, file.source_id, LAYOUT)
+    providers = ofsted.read_provider_list(file, reference_dir)
     if "pcon_name_published" not in providers.columns:
         return None
-    homes = ofsted.childrens_homes_only(providers, file.source_id, file.name)
+    labels = ofsted.drift(reference_dir).labels_of(file.source.family)
+    homes = ofsted.childrens_homes_only(providers, labels, file.source_id, file.name)
     frame = homes.select(
         pl.col("urn").str.strip_chars().alias("urn"),
         pl.col("pcon_name_published").map_elements(normalise_label, return_dtype=pl.Utf8),
@@ -108,7 +103,7 @@ def build(
     )
     parts = []
     for on, file in chosen_sources(source_files).items():
-        published = constituencies_of(file)
+        published = constituencies_of(file, source_files.reference_dir)
         if published is None:
             continue
         homes = childrens_homes.filter(pl.col("snapshot_date") == on)

@@ -123,6 +123,7 @@ CANONICAL_COLUMNS = (
     "latest_overall_judgement",
     "joiner_status",
     "leaver_status",
+    "pcon_name_published",
 )
 # The header is the first row (of the first HEADER_SEARCH_ROWS, below any title rows) naming one published name
 # of each of these columns.
