@@ -1647,7 +1647,7 @@ def finder_form(variant: str = "page") -> str:
         f'aria-label="Find your area ({variant})" data-ffh-find data-ffh-index="{ROOT_TOKEN}{INDEX_FILE}">'
         f'<label for="{ident}-q">{label}</label>'
         f'<div class="ffh-find-row"><input id="{ident}-q" name="q" type="search" autocomplete="off" '
-        'spellcheck="false" placeholder="For example Blackpool, or Skipton and Ripon">'
+        'spellcheck="false" placeholder="For example, Blackpool">'
         '<button type="submit">Find</button></div>'
         f'<p class="ffh-find-help" id="{ident}-help">Type part of a name. Councils open their page; a '
         "constituency lists the councils that serve it.</p></form>"

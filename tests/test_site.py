@@ -372,3 +372,29 @@ def test_sources_table_fails_when_a_used_source_has_no_provenance(tmp_path, monk
 
     with pytest.raises(data.DataNotPublished, match="fixture-ees-2024"):
         site.sources_table()
+
+
+def _mapping_without_repeats(loader, node, deep=False):
+    keys = [loader.construct_object(key, deep=deep) for key, _ in node.value]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(f"line {node.start_mark.line + 1}: {repeated} set more than once")
+    return loader.construct_mapping(node, deep=deep)
+
+
+def test_the_book_config_sets_each_option_once():
+    """YAML keeps the last of two equal keys without a word: a second `article_header_end` once dropped the
+    header's own buttons. Every mapping in book/_config.yml names each key once."""
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_repeats)
+    config = yaml.load((site.BOOK_DIR / "_config.yml").read_text("utf-8"), Loader=StrictLoader)
+    assert config["sphinx"]["config"]["html_theme_options"]["article_header_end"] == [
+        "ffh-find-area.html",
+        "ffh-header-buttons.html",
+    ]
+    with pytest.raises(ValueError, match="set more than once"):
+        yaml.load("a: 1\nb: {c: 1, c: 2}\n", Loader=StrictLoader)

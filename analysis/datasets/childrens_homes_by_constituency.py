@@ -34,7 +34,7 @@ LEVEL = "Parliamentary constituency"
 ALL_SECTORS = "All sectors"
 # The general election from which the 2024 constituency boundaries apply (Parliamentary Constituencies
 # Order 2023). A list dated before it names the constituencies of the 2010 boundaries.
-ELECTION_2024 = date(2024, 7, 4)
+ELECTION_2024 = date(2024, 7, 4)  # domain: the day the 2024 boundaries took effect
 BOUNDARIES_2010 = "2010 boundaries (before the July 2024 general election)"
 BOUNDARIES_2024 = "2024 boundaries"
 

@@ -14,7 +14,7 @@ number on them is a validated, published value. One row per area, year (or list 
 - children who went missing and missing incidents during the year (missing_from_care, 2015 onwards), and the
   children who went missing per 100 children looked after during the year (2018 onwards, when DfE publishes
   the denominator);
-- children's homes and places located in the area by sector in Ofsted's latest list (childrens_homes_by_area),
+- children's homes and places located in the area by sector in Ofsted's latest 31 March list (childrens_homes_by_area),
   the children aged 0-17 they are compared with (childrens_homes_supply's population) and places per 10,000
   children;
 - for councils, the children's homes the council runs wherever they are located (council_owned_homes).
@@ -46,7 +46,7 @@ OWNED = "council_owned_homes"
 
 # In the 2011-2014 statistical first releases inside + outside is less than the total (measures.csv,
 # definition_break_note of placed_inside_la_boundary): from 2015 the parts add up.
-PARTS_ADD_UP_FROM = 2015
+PARTS_ADD_UP_FROM = 2015  # domain: the SFR layout of 2011-2014 ends with the 2015 release
 ALL_TYPES = "All children's homes"
 ALL_SECTORS = "All sectors"
 SECTORS = [ALL_SECTORS, "Local authority", "Private", "Voluntary", "Health authority"]
@@ -312,8 +312,9 @@ def missing_rows(missing: pl.DataFrame) -> pl.DataFrame:
 
 
 def homes_rows(by_area: pl.DataFrame, supply: pl.DataFrame, releases: dict[str, str]) -> pl.DataFrame:
-    """Homes, places and places per 10,000 children by sector, in Ofsted's latest list."""
-    latest = by_area["snapshot_date"].max()
+    """Homes, places and places per 10,000 children by sector, in Ofsted's latest 31 March list (the lists
+    the population is matched to: an August list, when it is the newest, has no rate to show)."""
+    latest = supply["snapshot_date"].max()
     homes = by_area.filter(
         (pl.col("snapshot_date") == latest)
         & (pl.col("provision_type") == ALL_TYPES)
@@ -326,7 +327,7 @@ def homes_rows(by_area: pl.DataFrame, supply: pl.DataFrame, releases: dict[str, 
         "population_source_id",
     )
     if population.is_empty():
-        raise ValueError(f"{SUPPLY} has no population for Ofsted's latest list ({latest})")
+        raise ValueError(f"{SUPPLY} has no population for Ofsted's latest 31 March list ({latest})")
     joined = homes.join(population, on=AREA, how="left", nulls_equal=True)
     common = [
         *GEO,
@@ -564,7 +565,7 @@ DATASET = Dataset(
         "children looked after placed inside and outside the council's boundary (with, for 2011-2014, the children "
         "in neither count and the upper bound of the share placed outside), placed more than 20 miles from home, "
         "placed in the area by other councils, children who went missing and missing incidents with the rate per "
-        "100 children looked after during the year, children's homes and places by sector in Ofsted's latest list "
+        "100 children looked after during the year, children's homes and places by sector in Ofsted's latest 31 March list "
         "with places per 10,000 children aged 0-17, and the homes each council runs wherever they are located. "
         "Shares and rates are derived from two published counts, unrounded, and are empty (never 0) when a part is "
         "suppressed."

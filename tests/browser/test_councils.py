@@ -98,6 +98,35 @@ def test_the_finder_works_with_the_keyboard_alone(real, context):
     assert page.url.endswith(BLACKPOOL)
 
 
+FIRST_SCREEN_JS = """() => {
+  const box = document.querySelector('#ffh-find-main-q').getBoundingClientRect();
+  const header = document.querySelector('#ffh-find-header-q').getBoundingClientRect();
+  const card = document.querySelector('.ffh-card').getBoundingClientRect();
+  return {box: [box.top, box.bottom, box.width], header: [header.top, header.bottom, header.width],
+          cardTop: card.top, pageWidth: document.documentElement.scrollWidth};
+}"""
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (390, 844), (320, 640)])
+def test_the_landing_page_offers_the_finder_on_its_first_screen(real, browser, width, height):
+    """An MP's researcher lands on the front page: both finder boxes (the header's and the page's) are on the
+    first screen at a usable width, the first headline figure starts on it, and the header's box does not
+    push the page sideways on a small phone."""
+    context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
+    try:
+        page, watch = open_page(context, real, "intro.html")
+        seen = page.evaluate(FIRST_SCREEN_JS)
+        top, bottom, box_width = seen["box"]
+        assert 0 <= top and bottom <= height, seen
+        assert box_width >= 150, seen
+        assert seen["header"][1] <= height and seen["header"][2] >= 60, seen
+        assert seen["cardTop"] < height, seen
+        assert seen["pageWidth"] <= width + 1, seen
+        assert not watch.problems, watch.problems
+    finally:
+        context.close()
+
+
 def test_the_finder_works_without_javascript(real, browser):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
     try:
