@@ -39,7 +39,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from analysis import data, layout, settings
+from analysis import data, layout, settings, text
 from analysis.csv_writer import csv_text
 
 # --------------------------------------------------------------------------------------------------
@@ -1505,7 +1505,7 @@ def citation_text(title: str, source: str, data_date: date, year: int | None = N
     year = year or date.today().year
     return (
         f"Far from home ({year}). \u201c{title}\u201d [chart]. In: {PAGE_TITLE_TOKEN}. {source} "
-        f"Source files retrieved on {data.format_date(data_date)}. Available at: "
+        f"Source files retrieved on {text.day(data_date)}. Available at: "
     )
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis import settings
+from analysis import settings, text
 
 # Frictionless field type -> polars dtype (the types analysis/publish.py writes).
 FRICTIONLESS_TO_POLARS: dict[str, pl.DataType] = {
@@ -229,28 +229,6 @@ def last_refreshed(source_ids: list[str] | None = None) -> date:
     return max(stamps).date()
 
 
-def format_date(day: date) -> str:
-    """'5 March 2025' (GOV.UK style)."""
-    return f"{day.day} {day:%B %Y}"
-
-
-def year_ranges(years: list[int]) -> str:
-    """[2011, 2012, 2013, 2015] -> '2011 to 2013, 2015'."""
-    values = sorted({int(y) for y in years})
-    if not values:
-        return ""
-    runs: list[tuple[int, int]] = []
-    start = prev = values[0]
-    for year in values[1:]:
-        if year == prev + 1:
-            prev = year
-            continue
-        runs.append((start, prev))
-        start = prev = year
-    runs.append((start, prev))
-    return ", ".join(str(a) if a == b else f"{a} to {b}" for a, b in runs)
-
-
 @dataclass(frozen=True)
 class SourceUse:
     """One (publisher, publication, release) a frame's rows come from, and the years it supplies."""
@@ -297,7 +275,7 @@ def source_uses(frame: pl.DataFrame) -> list[SourceUse]:
             publisher=k[0],
             publication=k[1],
             release=k[2],
-            years=year_ranges(sorted(g["years"])),
+            years=text.years(sorted(g["years"])),
             source_ids=tuple(g["ids"]),
             page_url=g["url"],
         )
@@ -324,7 +302,7 @@ def source_line(frame: pl.DataFrame) -> str:
         annual = [u for u in uses if (m := _ANNUAL_RELEASE.match(u.release)) and u.years == m.group(1)]
         items = []
         if len(annual) > 1:
-            years = year_ranges([int(u.years) for u in annual])
+            years = text.years([int(u.years) for u in annual])
             items.append(f"releases for the years ending 31 March {years} (each release gives its own year)")
             uses = [u for u in uses if u not in annual]
         items += [f"{u.release}" + (f" (figures for {u.years})" if u.years else "") for u in uses]

@@ -31,6 +31,24 @@ CURRENT_LA_COLUMNS: list[str] = ["current_la_code", "current_la_name"]
 PROVENANCE_COLUMNS: list[str] = ["source_id", "source_release"]
 
 GEOGRAPHIC_LEVELS = ("National", "Regional", "Local authority")
+
+# Column descriptions of the geography columns of a dataset whose rows are all England's (National).
+NATIONAL_GEOGRAPHY_DESCRIPTIONS: dict[str, str] = {
+    "geographic_level": "National.",
+    "country_code": "E92000001 (England).",
+    "country_name": "England.",
+    **{
+        column: "Empty (national figures)."
+        for column in [
+            "region_code",
+            "region_name",
+            "new_la_code",
+            "old_la_code",
+            "la_name",
+            *CURRENT_LA_COLUMNS,
+        ]
+    },
+}
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from analysis import public_text, settings
+from analysis import public_text, settings, text
 from analysis.numbers_check import unsourced_numbers
 
 BOOK_DIR = settings.PROJECT_ROOT / "book"
@@ -167,7 +167,7 @@ def sources_table() -> HTMLBlock:
         record = provenance[source_id]
         url = record.get("url") or row.get("direct_url") or row.get("page_url", "")
         stamp = record.get("retrieved_at")
-        retrieved = data.format_date(data._parse_timestamp(stamp).date()) if stamp else "not recorded"
+        retrieved = text.day(data._parse_timestamp(stamp).date()) if stamp else "not recorded"
         groups.setdefault((row["publisher"], row["publication"]), []).append(
             [
                 f'<span class="ffh-file">{_link(url, record.get("file_name") or row["file_name"])}</span>',
@@ -213,7 +213,7 @@ def sources_table() -> HTMLBlock:
 def last_refreshed_text() -> str:
     from analysis import data
 
-    return data.format_date(data.last_refreshed())
+    return text.day(data.last_refreshed())
 
 
 def corrections_table() -> HTMLBlock:
@@ -463,7 +463,7 @@ def suggested_citation() -> str:
     return (
         f"{SITE_NAME} ({refreshed.year}). Far from home: open data on England's children in care placed out "
         f"of area, children's homes and children missing from care, 2011 to 2024. Department for Education "
-        f"and Ofsted official statistics; source files retrieved on {data.format_date(refreshed)}. Contains "
+        f"and Ofsted official statistics; source files retrieved on {text.day(refreshed)}. Contains "
         f"public sector information licensed under the {LICENCE_NAME}."
     )
 
@@ -605,7 +605,7 @@ def whats_new(limit: int = 3) -> HTMLBlock:
     rows = changelog.read_changelog(data.data_dir() / "changelog.csv")
     items = []
     for row in list(reversed(rows))[:limit]:
-        day = data.format_date(_date.fromisoformat(row["date"])) if row.get("date") else "undated"
+        day = text.day(_date.fromisoformat(row["date"])) if row.get("date") else "undated"
         revised = f"; {row['values_revised']} values revised" if row.get("values_revised") else ""
         items.append(f"<li>{_esc(day)}: {_esc(changelog.entry_title(row))}{_esc(revised)}</li>")
     return HTMLBlock(f"<ul>{''.join(items)}</ul>" if items else "<p>No changes recorded yet.</p>")

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analysis import charts, csv_writer, data
+from analysis import charts, csv_writer, data, text
 from analysis.manifest import MANIFEST_COLUMNS, load_sources
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "book"
@@ -189,8 +189,8 @@ def test_last_refreshed_from_provenance():
     assert str(data.last_refreshed(["fixture-sfr-2014"])) == "2025-01-01"
 
 
-def test_year_ranges():
-    assert data.year_ranges([2015, 2011, 2012, 2013]) == "2011 to 2013, 2015"
+def test_years():
+    assert text.years([2015, 2011, 2012, 2013]) == "2011 to 2013, 2015"
 
 
 def test_spreadsheet_safe_neutralises_formulas_and_keeps_numbers():

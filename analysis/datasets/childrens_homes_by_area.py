@@ -160,14 +160,15 @@ def with_shares(counts: pl.DataFrame) -> pl.DataFrame:
 
 
 FILTERS = ["snapshot_date", "snapshot_kind", "provision_type", "sector"]
-INDICATORS = [
-    "homes",
-    "places",
+# Shares of the area's and England's homes and places, per type and sector (datasets that pick one type and
+# sector drop them and derive their own).
+SHARE_COLUMNS = [
     "share_of_area_homes_pct",
     "share_of_area_places_pct",
     "share_of_england_homes_pct",
     "share_of_england_places_pct",
 ]
+INDICATORS = ["homes", "places", *SHARE_COLUMNS]
 LEVEL_ORDER = {"National": 0, "Regional": 1, "Local authority": 2}
 
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.datasets import Dataset, SourceFiles
-from analysis.datasets.childrens_homes_by_area import ALL_SECTORS, ALL_TYPES
+from analysis.datasets.childrens_homes_by_area import ALL_SECTORS, ALL_TYPES, SHARE_COLUMNS
 from analysis.datasets.childrens_homes_by_area import NAME as BY_AREA
 from analysis.datasets.childrens_homes_by_sector import LIST_LABELS, share
 from analysis.datasets.childrens_homes_supply import NAME as SUPPLY
-from analysis.layout import order_columns
+from analysis.layout import CURRENT_LA_COLUMNS, order_columns
 
 NAME = "childrens_homes_by_region"
 # North West, West Midlands, South East (GSS codes): the three regions named together in the 2019 debate.
@@ -85,12 +85,8 @@ def build(
     ).drop(
         "provision_type",
         "sector",
-        "share_of_area_homes_pct",
-        "share_of_area_places_pct",
-        "share_of_england_homes_pct",
-        "share_of_england_places_pct",
-        "current_la_code",
-        "current_la_name",
+        *SHARE_COLUMNS,
+        *CURRENT_LA_COLUMNS,
         strict=False,
     )
     england = areas.filter(pl.col("geographic_level") == "National").select(

@@ -12,9 +12,9 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.datasets import Dataset, SourceFiles
-from analysis.datasets.childrens_homes_by_area import ALL_SECTORS, ALL_TYPES, SECTORS
+from analysis.datasets.childrens_homes_by_area import ALL_SECTORS, ALL_TYPES, SECTORS, SHARE_COLUMNS
 from analysis.datasets.childrens_homes_by_area import NAME as BY_AREA
-from analysis.layout import order_columns
+from analysis.layout import CURRENT_LA_COLUMNS, NATIONAL_GEOGRAPHY_DESCRIPTIONS, order_columns
 from analysis.sources.ofsted import PROVIDER_LEVEL, PROVIDERS_PLACES
 
 NAME = "childrens_homes_by_sector"
@@ -50,12 +50,8 @@ def build(source_files: SourceFiles, childrens_homes_by_area: pl.DataFrame) -> p
         pl.col("geographic_level") == "National", pl.col("provision_type") == ALL_TYPES
     ).drop(
         "provision_type",
-        "share_of_area_homes_pct",
-        "share_of_area_places_pct",
-        "share_of_england_homes_pct",
-        "share_of_england_places_pct",
-        "current_la_code",
-        "current_la_name",
+        *SHARE_COLUMNS,
+        *CURRENT_LA_COLUMNS,
         strict=False,
     )
     totals = national.filter(pl.col("sector") == ALL_SECTORS).select(
@@ -111,16 +107,7 @@ DATASET = Dataset(
         "time_period": "Year of the list date.",
         "time_identifier": "The list date as a day and month ('As at 31 March', 'As at 30 September', "
         "'As at 31 August').",
-        "geographic_level": "National.",
-        "country_code": "E92000001 (England).",
-        "country_name": "England.",
-        "region_code": "Empty (national figures).",
-        "region_name": "Empty (national figures).",
-        "new_la_code": "Empty (national figures).",
-        "old_la_code": "Empty (national figures).",
-        "la_name": "Empty (national figures).",
-        "current_la_code": "Empty (national figures).",
-        "current_la_name": "Empty (national figures).",
+        **NATIONAL_GEOGRAPHY_DESCRIPTIONS,
         "snapshot_date": "Date of the Ofsted list (after corrections: see homes_reconciliation).",
         "snapshot_kind": "'providers_and_places' (every registered home) or 'provider_level' (homes with a latest "
         "full inspection; see homes_reconciliation).",

@@ -15,7 +15,12 @@ from analysis.datasets import Dataset, SourceFiles
 from analysis.datasets.childrens_homes_by_area import ALL_SECTORS, ALL_TYPES, SECTORS
 from analysis.datasets.childrens_homes_by_sector import share
 from analysis.datasets.childrens_homes_openings_closures import NAME as FLOWS
-from analysis.layout import order_columns
+from analysis.layout import (
+    EES_GEOGRAPHY_COLUMNS,
+    NATIONAL_GEOGRAPHY_DESCRIPTIONS,
+    PROVENANCE_COLUMNS,
+    order_columns,
+)
 
 NAME = "childrens_homes_openings_by_sector"
 FILTERS = ["year_end_date", "sector"]
@@ -39,23 +44,13 @@ def build(source_files: SourceFiles, childrens_homes_openings_closures: pl.DataF
     flows = childrens_homes_openings_closures.filter(
         pl.col("geographic_level") == "National", pl.col("provision_type") == ALL_TYPES
     ).select(
-        "time_period",
-        "time_identifier",
-        "geographic_level",
-        "country_code",
-        "country_name",
-        "region_code",
-        "region_name",
-        "new_la_code",
-        "old_la_code",
-        "la_name",
+        *EES_GEOGRAPHY_COLUMNS,
         "year_end_date",
         "sector",
         "opened",
         "closed",
         "net_change",
-        "source_id",
-        "source_release",
+        *PROVENANCE_COLUMNS,
     )
     years = flows["year_end_date"].unique().sort()
     expected = list(range(years[0].year, years[-1].year + 1))
@@ -151,16 +146,7 @@ DATASET = Dataset(
     columns={
         "time_period": "Year the period ends (2017 = the year to 31 March 2017).",
         "time_identifier": "Year to 31 March.",
-        "geographic_level": "National.",
-        "country_code": "E92000001 (England).",
-        "country_name": "England.",
-        "region_code": "Empty (national figures).",
-        "region_name": "Empty (national figures).",
-        "new_la_code": "Empty (national figures).",
-        "old_la_code": "Empty (national figures).",
-        "la_name": "Empty (national figures).",
-        "current_la_code": "Empty (national figures).",
-        "current_la_name": "Empty (national figures).",
+        **NATIONAL_GEOGRAPHY_DESCRIPTIONS,
         "year_end_date": "31 March ending the year.",
         "sector": "All sectors, or Local authority (council-run), Private, Voluntary, Health authority.",
         "opened": "Homes registered during the year (Ofsted 'joiners'), all three registration types.",

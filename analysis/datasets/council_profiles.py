@@ -35,7 +35,7 @@ import polars as pl
 
 from analysis import geography
 from analysis.datasets import Dataset, SourceFiles
-from analysis.layout import order_columns
+from analysis.layout import EES_GEOGRAPHY_COLUMNS, PROVENANCE_COLUMNS, order_columns
 
 NAME = "council_profiles"
 PLACEMENTS = "placements_at_31_march"
@@ -99,22 +99,10 @@ MEASURES = [
 ]
 RATES = {SHARE_OUTSIDE, SHARE_OUTSIDE_UPPER, SHARE_OVER_20, MISSING_RATE, PLACES_RATE}
 AREA = ["geographic_level", "region_code", "new_la_code"]
-GEO = [
-    "time_period",
-    "time_identifier",
-    "geographic_level",
-    "country_code",
-    "country_name",
-    "region_code",
-    "region_name",
-    "new_la_code",
-    "old_la_code",
-    "la_name",
-]
 FILTERS = ["profile_code", "measure", "sector", "reference_date"]
 INDICATORS = ["value", "rate", "value_note", "derivation", "series_note", "denominator_source_id"]
 KEY = ["geographic_level", "region_code", "new_la_code", "measure", "sector", "reference_date"]
-OUT_COLUMNS = GEO + FILTERS + INDICATORS + ["source_id", "source_release"]
+OUT_COLUMNS = EES_GEOGRAPHY_COLUMNS + FILTERS + INDICATORS + PROVENANCE_COLUMNS
 
 
 def _as_date(column: str) -> pl.Expr:
@@ -136,7 +124,7 @@ def _areas(frame: pl.DataFrame) -> pl.DataFrame:
 def _published(frame: pl.DataFrame, measures: list[str]) -> pl.DataFrame:
     """Published count rows as they are (value and value_note), in this dataset's columns."""
     return frame.filter(pl.col("measure").is_in(measures)).select(
-        *GEO,
+        *EES_GEOGRAPHY_COLUMNS,
         "measure",
         pl.lit(None, dtype=pl.Utf8).alias("sector"),
         pl.date(pl.col("time_period"), 3, 31).alias("reference_date"),
@@ -152,7 +140,7 @@ def _published(frame: pl.DataFrame, measures: list[str]) -> pl.DataFrame:
 
 def _wide(frame: pl.DataFrame, measures: list[str]) -> pl.DataFrame:
     """One row per area and year: each measure's value, note and source id."""
-    wide = frame.filter(pl.col("measure") == measures[0]).select(*GEO)
+    wide = frame.filter(pl.col("measure") == measures[0]).select(*EES_GEOGRAPHY_COLUMNS)
     for measure in measures:
         part = frame.filter(pl.col("measure") == measure).select(
             *AREA,
@@ -205,7 +193,7 @@ def _derived(
     result = pl.when(usable).then(expr)
     note = pl.when(usable).then(pl.lit(None, dtype=pl.Utf8)).otherwise(reason)
     return wide.select(
-        *GEO,
+        *EES_GEOGRAPHY_COLUMNS,
         pl.lit(measure).alias("measure"),
         pl.lit(None, dtype=pl.Utf8).alias("sector"),
         pl.date(pl.col("time_period"), 3, 31).alias("reference_date"),
@@ -330,7 +318,7 @@ def homes_rows(by_area: pl.DataFrame, supply: pl.DataFrame, releases: dict[str, 
         raise ValueError(f"{SUPPLY} has no population for Ofsted's latest 31 March list ({latest})")
     joined = homes.join(population, on=AREA, how="left", nulls_equal=True)
     common = [
-        *GEO,
+        *EES_GEOGRAPHY_COLUMNS,
         pl.col("sector"),
         pl.col("snapshot_date").alias("reference_date"),
     ]
@@ -350,7 +338,7 @@ def homes_rows(by_area: pl.DataFrame, supply: pl.DataFrame, releases: dict[str, 
         for measure in (HOMES, PLACES)
     ]
     population_rows = joined.filter(pl.col("sector") == ALL_SECTORS).select(
-        *GEO,
+        *EES_GEOGRAPHY_COLUMNS,
         pl.lit(POPULATION).alias("measure"),
         pl.lit(None, dtype=pl.Utf8).alias("sector"),
         _as_date("population_reference_date").alias("reference_date"),
@@ -391,7 +379,7 @@ def council_run_rows(owned: pl.DataFrame, by_area: pl.DataFrame) -> pl.DataFrame
         & (pl.col("geographic_level") == "Local authority")
         & (pl.col("provision_type") == ALL_TYPES)
         & (pl.col("sector") == ALL_SECTORS)
-    ).select(*GEO, "source_id", "source_release")
+    ).select(*EES_GEOGRAPHY_COLUMNS, "source_id", "source_release")
     if listed.is_empty():
         raise ValueError(f"{BY_AREA} has no councils for the date of {OWNED} ({latest})")
     per_council = owned.group_by("new_la_code").agg(
@@ -411,7 +399,7 @@ def council_run_rows(owned: pl.DataFrame, by_area: pl.DataFrame) -> pl.DataFrame
             value = pl.when(pl.col("_null_places").fill_null(0) == 0).then(value)
         rows.append(
             joined.select(
-                *GEO,
+                *EES_GEOGRAPHY_COLUMNS,
                 pl.lit(measure).alias("measure"),
                 pl.lit(None, dtype=pl.Utf8).alias("sector"),
                 pl.lit(latest).alias("reference_date"),

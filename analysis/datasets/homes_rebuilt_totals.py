@@ -26,7 +26,7 @@ from analysis.datasets import Dataset, SourceFiles
 from analysis.datasets.childrens_homes import NAME as HOMES
 from analysis.datasets.childrens_homes import time_identifier
 from analysis.datasets.homes_reconciliation import ALL_HOMES, ORDINARY_HOMES, read_published_totals
-from analysis.layout import ENGLAND_CODE, ENGLAND_NAME, order_columns
+from analysis.layout import ENGLAND_CODE, ENGLAND_NAME, NATIONAL_GEOGRAPHY_DESCRIPTIONS, order_columns
 from analysis.sources import ofsted
 
 NAME = "homes_rebuilt_totals"
@@ -302,16 +302,7 @@ def views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
 COLUMNS = {
     "time_period": "Year of the list's date.",
     "time_identifier": "The list's date as a day and month ('As at 31 March').",
-    "geographic_level": "National.",
-    "country_code": "E92000001 (England).",
-    "country_name": "England.",
-    "region_code": "Empty (national figures).",
-    "region_name": "Empty (national figures).",
-    "new_la_code": "Empty (national figures).",
-    "old_la_code": "Empty (national figures).",
-    "la_name": "Empty (national figures).",
-    "current_la_code": "Empty (national figures).",
-    "current_la_name": "Empty (national figures).",
+    **NATIONAL_GEOGRAPHY_DESCRIPTIONS,
     "snapshot_date": "Date of the Ofsted list (the list used for that date in childrens_homes).",
     "snapshot_kind": "'provider_level' (homes with a latest full inspection) or 'providers_and_places' (every "
     "registered home).",

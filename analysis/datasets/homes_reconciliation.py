@@ -22,7 +22,7 @@ from analysis.datasets.childrens_homes import (
     time_identifier,
 )
 from analysis.errors import ParseError
-from analysis.layout import order_columns
+from analysis.layout import NATIONAL_GEOGRAPHY_DESCRIPTIONS, order_columns
 from analysis.sources import ofsted
 
 NAME = "homes_reconciliation"
@@ -275,16 +275,7 @@ def views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
 COLUMNS = {
     "time_period": "Year of the snapshot date.",
     "time_identifier": "Snapshot day and month ('As at 31 March').",
-    "geographic_level": "National.",
-    "country_code": "E92000001 (England).",
-    "country_name": "England.",
-    "region_code": "Empty (national figures).",
-    "region_name": "Empty (national figures).",
-    "new_la_code": "Empty (national figures).",
-    "old_la_code": "Empty (national figures).",
-    "la_name": "Empty (national figures).",
-    "current_la_code": "Empty (national figures).",
-    "current_la_name": "Empty (national figures).",
+    **NATIONAL_GEOGRAPHY_DESCRIPTIONS,
     "snapshot_date": "Date of the list or of the published figure.",
     "snapshot_kind": "'providers_and_places' (all registered providers) or 'provider_level' (providers with a "
     "latest full inspection); empty for a published figure with no list.",

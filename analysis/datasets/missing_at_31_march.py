@@ -14,6 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.datasets import Dataset, SourceFiles
+from analysis.datasets.missing_from_care import NATIONAL_GEOGRAPHY_COLUMNS
 from analysis.layout import order_columns
 
 NAME = "missing_at_31_march"
@@ -81,17 +82,7 @@ DATASET = Dataset(
     key=KEY,
     columns={
         "time_period": "Year: the count is at 31 March of that year",
-        "time_identifier": "Always 'Reporting year'",
-        "geographic_level": "Always National",
-        "country_code": "E92000001",
-        "country_name": "England",
-        "region_code": "Always empty (England)",
-        "region_name": "Always empty",
-        "new_la_code": "Always empty",
-        "old_la_code": "Always empty",
-        "la_name": "Always empty",
-        "current_la_code": "Always empty (added by geography)",
-        "current_la_name": "Always empty (added by geography)",
+        **NATIONAL_GEOGRAPHY_COLUMNS,
         "measure": f"{OLD_MEASURE} (2011-2014 measure) or {NEW_MEASURE} (from 2015)",
         "definition": "What the measure counts, in words",
         "series_start": "First year of this measure's series",

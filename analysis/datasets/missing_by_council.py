@@ -16,6 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.datasets import Dataset, SourceFiles
+from analysis.datasets.missing_from_care import NATIONAL_GEOGRAPHY_COLUMNS
 from analysis.datasets.missing_national import DENOMINATOR, not_applicable, suppressed, without_data
 from analysis.datasets.missing_national import NAME as NATIONAL
 from analysis.layout import order_columns
@@ -388,14 +389,9 @@ COUNCILS_SUMMARY = Dataset(
     key=["time_period"],
     columns={
         **GEOGRAPHY_COLUMNS,
+        **NATIONAL_GEOGRAPHY_COLUMNS,
         "geographic_level": "Always National (counts of councils in England)",
         "region_code": "Always empty",
-        "region_name": "Always empty",
-        "new_la_code": "Always empty",
-        "old_la_code": "Always empty",
-        "la_name": "Always empty",
-        "current_la_code": "Always empty (added by geography)",
-        "current_la_name": "Always empty (added by geography)",
         "england_per_100_looked_after": "England's rate per 100 children looked after during the year, unrounded",
         "councils": "Councils with a row in DfE's council file that year",
         "councils_with_rate": "Councils with a rate (both counts published, children looked after above 0)",

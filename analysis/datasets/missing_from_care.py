@@ -30,6 +30,21 @@ GEOGRAPHY_FILLED = ["region_code", "region_name", "new_la_code", "old_la_code", 
 COUNT_MEASURES = [m for m in dfe_missing.COUNT_MEASURES]
 RATE_MEASURES = dfe_missing.RATE_MEASURES
 
+# Descriptions of the geography columns of a missing dataset that holds England's figures only.
+NATIONAL_GEOGRAPHY_COLUMNS = {
+    "time_identifier": "Always 'Reporting year'",
+    "geographic_level": "Always National",
+    "country_code": "E92000001",
+    "country_name": "England",
+    "region_code": "Always empty (England)",
+    "region_name": "Always empty",
+    "new_la_code": "Always empty",
+    "old_la_code": "Always empty",
+    "la_name": "Always empty",
+    "current_la_code": "Always empty (added by geography)",
+    "current_la_name": "Always empty (added by geography)",
+}
+
 
 def build(sources: SourceFiles) -> pl.DataFrame:
     frame = pl.concat([dfe_missing.sfr_missing(sources), dfe_missing.ees_la_missing(sources)])

@@ -18,6 +18,7 @@ import polars as pl
 
 from analysis import layout
 from analysis.datasets import Dataset, SourceFiles
+from analysis.datasets.missing_from_care import NATIONAL_GEOGRAPHY_COLUMNS
 from analysis.sources import dfe, dfe_missing
 
 FAMILIES = [dfe_missing.EES_NATIONAL_MISSING, dfe_missing.EES_NATIONAL_AWAY]
@@ -130,17 +131,8 @@ DATASET = Dataset(
     key=KEY,
     columns={
         "time_period": "Year ending 31 March (2024 = April 2023 to March 2024)",
-        "time_identifier": "Always 'Reporting year'",
-        "geographic_level": "Always National",
-        "country_code": "E92000001",
-        "country_name": "England",
+        **NATIONAL_GEOGRAPHY_COLUMNS,
         "region_code": "Always empty (national figures)",
-        "region_name": "Always empty",
-        "new_la_code": "Always empty",
-        "old_la_code": "Always empty",
-        "la_name": "Always empty",
-        "current_la_code": "Always empty (added by geography)",
-        "current_la_name": "Always empty (added by geography)",
         "measure": "missing_incidents or away_incidents; see data/reference/measures.csv",
         "breakdown": "placement_type or placement_location",
         "placement_type": "Placement type label as published (normalised spacing); null for placement_location rows",

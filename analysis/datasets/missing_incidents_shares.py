@@ -17,6 +17,7 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.datasets import Dataset, SourceFiles
+from analysis.datasets.missing_from_care import NATIONAL_GEOGRAPHY_COLUMNS
 from analysis.datasets.missing_incidents_by_placement import NEW_GROUPING, OLD_GROUPING
 from analysis.layout import order_columns
 from analysis.sources.dfe_missing import TOTAL_GROUP
@@ -196,17 +197,7 @@ DATASET = Dataset(
     key=KEY,
     columns={
         "time_period": "Year ending 31 March (2024 = April 2023 to March 2024)",
-        "time_identifier": "Always 'Reporting year'",
-        "geographic_level": "Always National",
-        "country_code": "E92000001",
-        "country_name": "England",
-        "region_code": "Always empty (England)",
-        "region_name": "Always empty",
-        "new_la_code": "Always empty",
-        "old_la_code": "Always empty",
-        "la_name": "Always empty",
-        "current_la_code": "Always empty (added by geography)",
-        "current_la_name": "Always empty (added by geography)",
+        **NATIONAL_GEOGRAPHY_COLUMNS,
         "measure": "missing_incidents or away_incidents",
         "breakdown": "placement_type or placement_location",
         "placement_type": "DfE's placement type label as published; empty on placement_location rows",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.datasets import Dataset, SourceFiles
+from analysis.datasets.missing_from_care import NATIONAL_GEOGRAPHY_COLUMNS
 from analysis.layout import order_columns
 
 NAME = "missing_national"
@@ -204,17 +205,7 @@ DATASET = Dataset(
     key=KEY,
     columns={
         "time_period": "Year ending 31 March (2024 = April 2023 to March 2024)",
-        "time_identifier": "Always 'Reporting year'",
-        "geographic_level": "Always National",
-        "country_code": "E92000001",
-        "country_name": "England",
-        "region_code": "Always empty (England)",
-        "region_name": "Always empty",
-        "new_la_code": "Always empty",
-        "old_la_code": "Always empty",
-        "la_name": "Always empty",
-        "current_la_code": "Always empty (added by geography)",
-        "current_la_name": "Always empty (added by geography)",
+        **NATIONAL_GEOGRAPHY_COLUMNS,
         "measure": (
             "children_missing, children_missing_more_than_once, missing_incidents, children_away, "
             "children_away_more_than_once or away_incidents (see data/reference/measures.csv)"

@@ -17,7 +17,7 @@ import polars as pl
 from analysis.datasets import Dataset, SourceFiles
 from analysis.datasets.childrens_homes import NAME as HOMES
 from analysis.datasets.childrens_homes import national_geography
-from analysis.layout import order_columns
+from analysis.layout import NATIONAL_GEOGRAPHY_DESCRIPTIONS, order_columns
 
 TOP_GROUPS = (1, 5, 10, 20)
 LARGEST_OWNERS_LISTED = 20
@@ -163,16 +163,7 @@ def concentration_views(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
 SHARED_COLUMNS = {
     "time_period": "Year of the snapshot date.",
     "time_identifier": "Snapshot day and month ('As at 31 March', 'As at 31 August').",
-    "geographic_level": "National.",
-    "country_code": "E92000001 (England).",
-    "country_name": "England.",
-    "region_code": "Empty (national figures).",
-    "region_name": "Empty (national figures).",
-    "new_la_code": "Empty (national figures).",
-    "old_la_code": "Empty (national figures).",
-    "la_name": "Empty (national figures).",
-    "current_la_code": "Empty (national figures).",
-    "current_la_name": "Empty (national figures).",
+    **NATIONAL_GEOGRAPHY_DESCRIPTIONS,
     "snapshot_date": "Date of the Ofsted list.",
     "snapshot_kind": "'providers_and_places' (all registered homes) or 'provider_level' (homes with a latest full "
     "inspection; see homes_reconciliation).",
