@@ -230,11 +230,38 @@
     tooltipBox.style.top = y + "px";
   }
 
+  var HREF_FIELD = "_ffh_href";  // the hex maps' link to each council's page (analysis/charts.py)
+
   function showReadout(chart, item) {
     var lines = item && item.tooltip !== undefined ? figureLines(item.tooltip) : [];
     if (!lines.length) { return; }
     fillFigures(chart.readout, lines);
+    var href = item.datum && item.datum[HREF_FIELD];
+    if (href) {
+      var link = document.createElement("a");
+      link.href = href;
+      link.textContent = "Open this council's page";
+      chart.readout.appendChild(document.createTextNode(" "));
+      chart.readout.appendChild(link);
+    }
     chart.readout.classList.add("ffh-readout-filled");
+  }
+
+  /* A loader for the charts' links. With a mouse a click on a council follows its link (hover has shown
+     its figures). On a touch screen the first tap on a council shows its figures in the readout, with the
+     link; a second tap on the same council follows it. */
+  function linkLoader() {
+    var loader = window.vega.loader();
+    var sanitize = loader.sanitize;
+    var tapped = null;
+    loader.sanitize = function (uri, options) {
+      if (options && options.context === "href" && hoverless.matches && tapped !== uri) {
+        tapped = uri;
+        return Promise.reject(new Error("first tap: figures only"));
+      }
+      return sanitize.call(loader, uri, options);
+    };
+    return loader;
   }
 
   function chartWidth(chart) {
@@ -272,7 +299,7 @@
     try {
       built = specFor(chart, width);
       view = new window.vega.View(window.vega.parse(built.spec), {
-        renderer: "svg", container: canvas, hover: true, tooltip: showTooltip
+        renderer: "svg", container: canvas, hover: true, tooltip: showTooltip, loader: linkLoader()
       });
     } catch (error) {
       chartFailed(chart.container, String(error));
