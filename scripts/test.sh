@@ -8,7 +8,8 @@ echo "== lint (ruff, actionlint, zizmor)"
 bash scripts/lint.sh
 
 echo "== unit and integration tests (including the pipeline run against the mirror)"
-$PY -m pytest -m "not browser" -p no:cacheprovider
+# two processes (pytest-xdist), a test file to each at a time: its module fixtures are built once
+$PY -m pytest -m "not browser" -p no:cacheprovider -n 2 --dist loadfile
 
 echo "== strict book build"
 $PY -m analysis.site build
@@ -16,4 +17,4 @@ $PY -m analysis.site build
 echo "== real-browser tests over the built site (Chromium, Playwright, axe-core)"
 bash scripts/fetch_axe.sh
 # (axe on every one of the 163 council pages takes about 6 minutes: .ci/run runs it after this)
-$PY -m pytest -m "browser and not every_council" -p no:cacheprovider
+$PY -m pytest -m "browser and not every_council" -p no:cacheprovider -n 2 --dist loadfile
