@@ -17,7 +17,11 @@ def test_every_module_and_script_is_named_in_the_architecture_page():
     unnamed = []
     for path in files:
         relative = path.relative_to(ROOT)
-        if relative.parts[0] == "analysis" and path.name == "__init__.py" and relative.parent.name != "datasets":
+        if (
+            relative.parts[0] == "analysis"
+            and path.name == "__init__.py"
+            and relative.parent.name != "datasets"
+        ):
             continue  # package markers
         # a dataset module is named by its dataset in the list of datasets; others by their file name
         in_datasets = relative.parts[:2] == ("analysis", "datasets") and path.name != "__init__.py"
