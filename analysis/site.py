@@ -48,6 +48,7 @@ SITE_NAME = "Far from home"
 LICENCE_NAME = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 VENDOR_BUNDLE = "vendor/vega-bundle.js"
+DRAWN_CHART = 'data-ffh-spec="'  # a chart the runtime draws from its Vega spec (analysis/charts.py)
 PAGE_ONLY_ASSETS = {VENDOR_BUNDLE}  # under _static, but loaded only by the pages that need them
 PAGE_SCRIPT_PRIORITY = 450  # before the site's own scripts (500), so ffh.js finds Vega when it starts
 
@@ -652,8 +653,9 @@ def _on_page_context(app: Any, pagename: str, templatename: str, context: dict, 
         f'href="{root}changes.xml">'
     )
     body = context.get("body")
-    if body and "data-ffh-chart=" in body:
-        # the chart runtime, only on pages with charts; one file, cached by the browser across pages
+    if body and DRAWN_CHART in body:
+        # the chart runtime, only on pages with charts it draws (a council page's charts are static SVG); one
+        # file, cached by the browser across pages
         app.add_js_file(VENDOR_BUNDLE, defer="defer", priority=PAGE_SCRIPT_PRIORITY)
     if not body or "%%FFH_" not in body:
         return

@@ -87,7 +87,7 @@ def test_pages_load_only_what_they_use(built):
         text = page.read_text("utf-8")
         if 'http-equiv="Refresh"' in text:
             continue
-        assert ("vendor/vega-bundle.js" in text) == ('data-ffh-chart="' in text), page.name
+        assert ("vendor/vega-bundle.js" in text) == ('data-ffh-spec="' in text), page.name
         assert "fontawesome" not in text.lower(), page.name
         assert ('src="searchindex.js' in text) == (page.name == "search.html"), page.name
         assert "genindex" not in text, page.name
@@ -346,7 +346,7 @@ def test_page_context_fills_placeholders_relative_to_the_page():
     context = {
         "title": "Missing <em>from</em> care",
         "body": '<a href="%%FFH_ROOT%%_static/charts/x.csv">%%FFH_PAGE_URL%% %%FFH_PAGE_TITLE%%</a>'
-        '<figure data-ffh-chart="x"></figure>',
+        '<figure data-ffh-chart="x"><div class="ffh-chart" data-ffh-spec="x-spec"></div></figure>',
     }
     site._on_page_context(app, "chapters/missing", "page.html", context, None)
     assert context["body"].startswith(
@@ -357,6 +357,9 @@ def test_page_context_fills_placeholders_relative_to_the_page():
     # the chart runtime is added to this page (it has a chart), deferred, before the site's own script
     assert scripts == [(site.VENDOR_BUNDLE, {"defer": "defer", "priority": site.PAGE_SCRIPT_PRIORITY})]
     site._on_page_context(app, "about", "page.html", {"title": "About", "body": "<p>No charts</p>"}, None)
+    # a council page: its charts are static SVG, so no runtime
+    static = {"title": "Blackpool", "body": '<figure class="ffh-static-figure" data-ffh-chart="c"></figure>'}
+    site._on_page_context(app, "councils/E06000009", "page.html", static, None)
     assert len(scripts) == 1
 
 

@@ -39,7 +39,7 @@ def _sent(served: list[tuple[str, int]]) -> list[str]:
 
 
 def _has_charts(site, path: str) -> bool:
-    return 'data-ffh-chart="' in (site.root / path).read_text("utf-8")
+    return 'data-ffh-spec="' in (site.root / path).read_text("utf-8")  # a chart drawn by the runtime
 
 
 def _fresh(browser):
