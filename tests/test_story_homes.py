@@ -427,11 +427,11 @@ def test_pages_read_only_published_data_and_speak_of_publishers(page):
     assert "Markdown(" not in source  # no cell prints generated paragraphs
 
 
+@pytest.mark.browser  # runs in make test's stage after the strict book build (scripts/test.sh): the site exists
 def test_pages_show_no_number_the_published_data_lacks():
     html = BOOK / "_build" / "html"
     pages = [html / "ownership.html", html / "where-homes-are.html"]
-    if not all(p.exists() for p in pages):
-        pytest.skip("the book is not built (make book)")
+    assert all(p.exists() for p in pages), "the book is not built (make book)"
     from analysis.numbers_check import unsourced_numbers
 
     assert unsourced_numbers(html, settings.DATA_DIR, pages) == []
