@@ -16,5 +16,5 @@ $PY -m analysis.site build
 
 echo "== real-browser tests over the built site (Chromium, Playwright, axe-core)"
 bash scripts/fetch_axe.sh
-# (axe on every one of the 163 council pages takes about 6 minutes: .ci/run runs it after this)
+# (axe on every one of the 163 council pages, at two sizes, takes about 8 minutes: .ci/run runs it after this)
 $PY -m pytest -m "browser and not every_council" -p no:cacheprovider -n 2 --dist loadfile

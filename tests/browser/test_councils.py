@@ -244,7 +244,7 @@ def test_every_number_on_the_council_pages_is_published(real_site):
 
 @pytest.mark.every_council
 def test_axe_finds_no_serious_or_critical_violations_on_every_council_page(real, any_screen, axe_source):
-    """Every council page, desktop and phone, through axe-core (about 6 minutes for the two sizes, so .ci/run
+    """Every council page, desktop and phone, through axe-core (about 8 minutes for the two sizes, so .ci/run
     runs it after `make test`, whose axe test covers a sample of council pages)."""
     pages = sorted(p.relative_to(real.root).as_posix() for p in (real.root / "councils").glob("*.html"))
     assert len(pages) >= 150
